@@ -1,0 +1,94 @@
+// TCommit.tla (Lamport, tlaplus/Examples transaction_commit): the specification of
+// transaction commit itself. Each resource manager (RM) prepares or aborts; an RM may commit
+// only when every RM is prepared or committed, and may abort only while none has committed.
+
+import type { Model, ModelDefinition, Params } from '../../src/core/model.ts';
+import { updateAt } from '../../src/core/data.ts';
+
+export type RMState = 'working' | 'prepared' | 'committed' | 'aborted';
+
+export interface TCommitState {
+  readonly rmState: readonly RMState[];
+}
+
+export type TCommitAction =
+  | { readonly kind: 'Prepare'; readonly rm: number }
+  | { readonly kind: 'Decide'; readonly rm: number; readonly decision: 'committed' | 'aborted' };
+
+export function rmName(rm: number): string {
+  return `rm${rm + 1}`;
+}
+
+export type TCommitVariant = 'default' | 'abort-after-commit';
+
+export function tCommit(rmCount: number, variant: TCommitVariant = 'default'): Model<TCommitState, TCommitAction> {
+  const rms = Array.from({ length: rmCount }, (_, i) => i);
+  // canCommit == \A rm : rmState[rm] \in {"prepared", "committed"}
+  const canCommit = (s: TCommitState) => s.rmState.every((x) => x === 'prepared' || x === 'committed');
+  // notCommitted == \A rm : rmState[rm] # "committed"
+  const notCommitted = (s: TCommitState) => s.rmState.every((x) => x !== 'committed');
+
+  return {
+    init: [{ rmState: rms.map(() => 'working') }],
+    actions(s) {
+      const out: TCommitAction[] = [];
+      const commitOk = canCommit(s);
+      const abortOk = variant === 'abort-after-commit' || notCommitted(s);
+      for (const rm of rms) {
+        const st = s.rmState[rm];
+        // TCPrepare(rm)
+        if (st === 'working') out.push({ kind: 'Prepare', rm });
+        // TCDecide(rm), first disjunct: commit
+        if (st === 'prepared' && commitOk) out.push({ kind: 'Decide', rm, decision: 'committed' });
+        // TCDecide(rm), second disjunct: abort
+        if ((st === 'working' || st === 'prepared') && abortOk) out.push({ kind: 'Decide', rm, decision: 'aborted' });
+      }
+      return out;
+    },
+    step(s, a) {
+      return { rmState: updateAt(s.rmState, a.rm, a.kind === 'Prepare' ? 'prepared' : a.decision) };
+    },
+    invariants: [
+      {
+        name: 'TCTypeOK',
+        check: (s) => {
+          const bad = s.rmState.findIndex((x) => !['working', 'prepared', 'committed', 'aborted'].includes(x));
+          return bad >= 0 ? `rmState[${rmName(bad)}] = ${JSON.stringify(s.rmState[bad])} is not an RM state` : undefined;
+        },
+      },
+      {
+        name: 'TCConsistent',
+        check: (s) => {
+          const committed = s.rmState.indexOf('committed');
+          const aborted = s.rmState.indexOf('aborted');
+          return committed >= 0 && aborted >= 0
+            ? `${rmName(committed)} committed while ${rmName(aborted)} aborted`
+            : undefined;
+        },
+      },
+    ],
+    sometimes: [
+      { name: 'all RMs commit', holds: (s) => s.rmState.every((x) => x === 'committed') },
+      { name: 'all RMs abort', holds: (s) => s.rmState.every((x) => x === 'aborted') },
+    ],
+    describe: (a) => (a.kind === 'Prepare' ? `${rmName(a.rm)} prepare` : `${rmName(a.rm)} decide ${a.decision}`),
+    // The transaction is over when every RM has decided; anything else with no step is stuck.
+    isFinal: (s) => s.rmState.every((x) => x === 'committed' || x === 'aborted'),
+  };
+}
+
+export const tCommitDefinition: ModelDefinition = {
+  name: 'tcommit',
+  summary: 'The transaction commit specification TCommit.tla: RMs prepare, then all commit or all abort',
+  source: 'TCommit.tla (Lamport), tlaplus/Examples specifications/transaction_commit',
+  params: [{ name: 'rm', description: 'number of resource managers', default: 3, min: 1, max: 16 }],
+  variants: [
+    { name: 'default', description: 'faithful port of TCommit.tla', expect: { status: 'holds' } },
+    {
+      name: 'abort-after-commit',
+      description: 'bug: an RM may abort even after another RM committed (notCommitted dropped)',
+      expect: { status: 'violation', property: 'TCConsistent' },
+    },
+  ],
+  create: (params: Params, variant: string) => tCommit(params.rm, variant as TCommitVariant),
+};

@@ -1,0 +1,188 @@
+// TwoPhase.tla (Lamport, "Consensus on Transaction Commit" / tlaplus Examples
+// transaction_commit), ported action for action. A transaction manager (TM) collects
+// "Prepared" messages from the resource managers (RMs) and broadcasts Commit or Abort.
+// Messages are never removed: msgs only grows, as in the spec, and receiving is reading.
+
+import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
+import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
+import { rmName, type RMState } from '../tcommit/index.ts';
+
+export type TMState = 'init' | 'done';
+
+export type Message =
+  | { readonly type: 'Prepared'; readonly rm: number }
+  | { readonly type: 'Commit' }
+  | { readonly type: 'Abort' };
+
+export interface TwoPhaseState {
+  readonly rmState: readonly RMState[];
+  readonly tmState: TMState;
+  /** tmPrepared as a membership vector over RMs (the spec's subset of RM). */
+  readonly tmPrepared: readonly boolean[];
+  readonly msgs: SortedSet<Message>;
+}
+
+export type TwoPhaseAction =
+  | { readonly kind: 'TMCommit' }
+  | { readonly kind: 'TMAbort' }
+  | { readonly kind: 'TMRcvPrepared'; readonly rm: number }
+  | { readonly kind: 'RMPrepare'; readonly rm: number }
+  | { readonly kind: 'RMChooseToAbort'; readonly rm: number }
+  | { readonly kind: 'RMRcvCommitMsg'; readonly rm: number }
+  | { readonly kind: 'RMRcvAbortMsg'; readonly rm: number };
+
+const COMMIT: Message = { type: 'Commit' };
+const ABORT: Message = { type: 'Abort' };
+
+/** Variants: the faithful spec, and mistakes a user might plant. */
+export type TwoPhaseVariant = 'default' | 'commit-without-all-prepared' | 'rm-aborts-after-prepare';
+
+export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'): Model<TwoPhaseState, TwoPhaseAction> {
+  const rms = Array.from({ length: rmCount }, (_, i) => i);
+  const preparedMsgs: Message[] = rms.map((rm) => ({ type: 'Prepared', rm }));
+
+  const init: TwoPhaseState = {
+    rmState: rms.map(() => 'working'),
+    tmState: 'init',
+    tmPrepared: rms.map(() => false),
+    msgs: [],
+  };
+
+  function actions(s: TwoPhaseState): TwoPhaseAction[] {
+    const out: TwoPhaseAction[] = [];
+    const commitSent = setHas(s.msgs, COMMIT);
+    const abortSent = setHas(s.msgs, ABORT);
+    if (s.tmState === 'init') {
+      // TMCommit: tmState = "init" /\ tmPrepared = RM
+      const allPrepared = s.tmPrepared.every((p) => p);
+      const anyPrepared = s.tmPrepared.some((p) => p);
+      if (allPrepared || (variant === 'commit-without-all-prepared' && anyPrepared)) out.push({ kind: 'TMCommit' });
+      out.push({ kind: 'TMAbort' });
+      for (const rm of rms) {
+        if (setHas(s.msgs, preparedMsgs[rm])) out.push({ kind: 'TMRcvPrepared', rm });
+      }
+    }
+    for (const rm of rms) {
+      const st = s.rmState[rm];
+      if (st === 'working') {
+        out.push({ kind: 'RMPrepare', rm });
+        out.push({ kind: 'RMChooseToAbort', rm });
+      } else if (st === 'prepared' && variant === 'rm-aborts-after-prepare') {
+        out.push({ kind: 'RMChooseToAbort', rm });
+      }
+      if (commitSent) out.push({ kind: 'RMRcvCommitMsg', rm });
+      if (abortSent) out.push({ kind: 'RMRcvAbortMsg', rm });
+    }
+    return out;
+  }
+
+  function step(s: TwoPhaseState, a: TwoPhaseAction): TwoPhaseState {
+    switch (a.kind) {
+      case 'TMCommit':
+        return { ...s, tmState: 'done', msgs: setAdd(s.msgs, COMMIT) };
+      case 'TMAbort':
+        return { ...s, tmState: 'done', msgs: setAdd(s.msgs, ABORT) };
+      case 'TMRcvPrepared':
+        return { ...s, tmPrepared: updateAt(s.tmPrepared, a.rm, true) };
+      case 'RMPrepare':
+        return { ...s, rmState: updateAt(s.rmState, a.rm, 'prepared'), msgs: setAdd(s.msgs, preparedMsgs[a.rm]) };
+      case 'RMChooseToAbort':
+        return { ...s, rmState: updateAt(s.rmState, a.rm, 'aborted') };
+      case 'RMRcvCommitMsg':
+        return { ...s, rmState: updateAt(s.rmState, a.rm, 'committed') };
+      case 'RMRcvAbortMsg':
+        return { ...s, rmState: updateAt(s.rmState, a.rm, 'aborted') };
+      default: {
+        const never: never = a;
+        throw new Error(`unknown TwoPhase action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return {
+    init: [init],
+    actions,
+    step,
+    invariants: twoPhaseInvariants(rmCount),
+    sometimes: twoPhaseWitnesses(),
+    describe: describeTwoPhase,
+    // Once the TM has decided, RMRcv* stay enabled forever (the spec has no deadlock).
+    isFinal: () => false,
+  };
+}
+
+function twoPhaseInvariants(rmCount: number): Invariant<TwoPhaseState>[] {
+  return [
+    {
+      // TPTypeOK: every variable is in its type (catches a step that writes a wrong value).
+      name: 'TPTypeOK',
+      check: (s) => {
+        if (s.rmState.length !== rmCount || s.tmPrepared.length !== rmCount) return 'rmState/tmPrepared must cover every RM';
+        const bad = s.rmState.findIndex((x) => !['working', 'prepared', 'committed', 'aborted'].includes(x));
+        if (bad >= 0) return `rmState[${rmName(bad)}] = ${JSON.stringify(s.rmState[bad])} is not an RM state`;
+        if (s.tmState !== 'init' && s.tmState !== 'done') return `tmState = ${JSON.stringify(s.tmState)}`;
+        return undefined;
+      },
+    },
+    {
+      // TCConsistent, which TwoPhase implements: no RM committed while another aborted.
+      name: 'TCConsistent',
+      check: (s) => {
+        const committed = s.rmState.indexOf('committed');
+        const aborted = s.rmState.indexOf('aborted');
+        if (committed >= 0 && aborted >= 0) {
+          return `${rmName(committed)} committed while ${rmName(aborted)} aborted`;
+        }
+        return undefined;
+      },
+    },
+  ];
+}
+
+function twoPhaseWitnesses(): Witness<TwoPhaseState>[] {
+  return [
+    { name: 'all RMs commit', holds: (s) => s.rmState.every((x) => x === 'committed') },
+    { name: 'all RMs abort', holds: (s) => s.rmState.every((x) => x === 'aborted') },
+    { name: 'TM decides commit', holds: (s) => setHas(s.msgs, COMMIT) },
+  ];
+}
+
+export function describeTwoPhase(a: TwoPhaseAction): string {
+  switch (a.kind) {
+    case 'TMCommit':
+      return 'TM -> all Commit';
+    case 'TMAbort':
+      return 'TM -> all Abort';
+    case 'TMRcvPrepared':
+      return `${rmName(a.rm)}->TM Prepared (received)`;
+    case 'RMPrepare':
+      return `${rmName(a.rm)} prepare, ${rmName(a.rm)}->TM Prepared`;
+    case 'RMChooseToAbort':
+      return `${rmName(a.rm)} chooses to abort`;
+    case 'RMRcvCommitMsg':
+      return `TM->${rmName(a.rm)} Commit (received)`;
+    case 'RMRcvAbortMsg':
+      return `TM->${rmName(a.rm)} Abort (received)`;
+  }
+}
+
+export const twoPhaseDefinition: ModelDefinition = {
+  name: 'twophase',
+  summary: 'Two-phase commit as specified in TwoPhase.tla: a TM, RMs, a set of messages that only grows',
+  source: 'TwoPhase.tla (Lamport), tlaplus/Examples specifications/transaction_commit',
+  params: [{ name: 'rm', description: 'number of resource managers', default: 3, min: 1, max: 16 }],
+  variants: [
+    { name: 'default', description: 'faithful port of TwoPhase.tla', expect: { status: 'holds' } },
+    {
+      name: 'commit-without-all-prepared',
+      description: 'bug: the TM commits once any RM is prepared, not all',
+      expect: { status: 'violation', property: 'TCConsistent' },
+    },
+    {
+      name: 'rm-aborts-after-prepare',
+      description: 'bug: a prepared RM may still choose to abort on its own',
+      expect: { status: 'violation', property: 'TCConsistent' },
+    },
+  ],
+  create: (params: Params, variant: string) => twoPhase(params.rm, variant as TwoPhaseVariant),
+};

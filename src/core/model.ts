@@ -1,0 +1,121 @@
+// The one abstraction of faultline: a deterministic, pure state machine over plain data.
+// A Model says *what* is checked; the explorer's options say *how* (stateright's split
+// between Model and the checker builder).
+
+/** A named safety property. `check` returns undefined when it holds, else a message in
+ * protocol words naming the nodes and values involved. */
+export interface Invariant<S> {
+  readonly name: string;
+  readonly check: (state: S) => string | undefined;
+}
+
+/** A reachability witness ("sometimes"): some reachable state satisfies it. A witness that
+ * is never reached means the model may be vacuous, and the explorer says so. */
+export interface Witness<S> {
+  readonly name: string;
+  readonly holds: (state: S) => boolean;
+}
+
+export interface Model<S, A> {
+  /** Initial states, in a deterministic order. */
+  readonly init: readonly S[];
+  /** Enabled actions in `state`, in a deterministic order (traces store indices into it). */
+  actions(state: S): readonly A[];
+  /** The successor of `state` under `action`. Never mutates its input. */
+  step(state: S, action: A): S;
+  readonly invariants: readonly Invariant<S>[];
+  readonly sometimes: readonly Witness<S>[];
+  /** Compact label of an action in protocol words: `n1->n2 Prepare b=3`, `crash n2`. */
+  describe(action: A): string;
+  /** A state with no enabled action is a deadlock unless `isFinal` says the run may end
+   * there (TLC checks deadlock by default; a finished transaction is not a deadlock). */
+  isFinal?(state: S): boolean;
+  /** Canonical view of a state used for hashing (e.g. with symmetry applied). Defaults to
+   * the state itself; plain records are hashed independently of key order. */
+  canonical?(state: S): unknown;
+}
+
+// Models are registered with their parameters and variants so that the CLI, the tests and
+// `check --all` can build every configuration without knowing the protocol.
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max?: number;
+}
+
+export type Expectation =
+  | { readonly status: 'holds' }
+  | { readonly status: 'violation'; readonly property: string };
+
+export interface VariantSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly expect: Expectation;
+}
+
+export type Params = Readonly<Record<string, number>>;
+
+/** A type-erased model, as the registry and the explorer handle it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModel = Model<any, any>;
+
+export interface ModelDefinition {
+  readonly name: string;
+  readonly summary: string;
+  /** Where the protocol comes from, e.g. "TwoPhase.tla (Lamport), tlaplus/Examples". */
+  readonly source: string;
+  readonly params: readonly ParamSpec[];
+  /** The first variant is the faithful/correct one, conventionally named "default". */
+  readonly variants: readonly VariantSpec[];
+  create(params: Params, variant: string): AnyModel;
+}
+
+/** Names of every property a model checks, for `faultline list`. */
+export function propertyNames(model: AnyModel): { invariants: string[]; sometimes: string[] } {
+  return {
+    invariants: model.invariants.map((i) => i.name),
+    sometimes: model.sometimes.map((w) => w.name),
+  };
+}
+
+/** Fills in defaults and validates a param assignment against a definition. Throws an
+ * InputError naming the offending param. */
+export function resolveParams(def: ModelDefinition, given: Readonly<Record<string, number>>): Params {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(given)) {
+    if (!def.params.some((p) => p.name === key)) {
+      const known = def.params.map((p) => p.name).join(', ') || '(none)';
+      throw new InputError(`model '${def.name}' has no param '${key}' (params: ${known})`);
+    }
+  }
+  for (const p of def.params) {
+    const value = given[p.name] ?? p.default;
+    if (!Number.isInteger(value)) {
+      throw new InputError(`param ${p.name} must be an integer, got ${value}`);
+    }
+    if (value < p.min || (p.max !== undefined && value > p.max)) {
+      const range = p.max === undefined ? `>= ${p.min}` : `in ${p.min}..${p.max}`;
+      throw new InputError(`param ${p.name}=${value} is out of range (must be ${range})`);
+    }
+    out[p.name] = value;
+  }
+  return out;
+}
+
+export function findVariant(def: ModelDefinition, variant: string): VariantSpec {
+  const v = def.variants.find((x) => x.name === variant);
+  if (v === undefined) {
+    const known = def.variants.map((x) => x.name).join(', ');
+    throw new InputError(`model '${def.name}' has no variant '${variant}' (variants: ${known})`);
+  }
+  return v;
+}
+
+/** Bad input from a user (unknown model, malformed trace, a bound that is not a number):
+ * reported as one line and exit code 2, never as a stack trace. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}

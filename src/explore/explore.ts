@@ -1,0 +1,336 @@
+// The bounded-state explorer: breadth-first (shortest counterexamples) or depth-first with a
+// depth bound. Every reached state is checked against every invariant; `sometimes` witnesses
+// are recorded; a state with nothing enabled is a deadlock unless the model calls it final.
+//
+// Statistics follow TLC so results compare one to one: distinct states, total states (the
+// initial states plus every successor generated, duplicates included), depth (initial states
+// at depth 1). The status is honest: `holds` only when the reachable space was exhausted.
+
+import type { AnyModel } from '../core/model.ts';
+import { fingerprintInto } from '../core/fingerprint.ts';
+import { StateStore } from './state-store.ts';
+import { replayPath, type Run } from './path.ts';
+
+export type Strategy = 'bfs' | 'dfs';
+export type Status = 'holds' | 'bounded' | 'violation';
+export type Bound = 'depthMax' | 'statesMax' | 'timeLimit';
+
+export interface ExploreOptions {
+  readonly strategy?: Strategy;
+  /** Deepest level explored; initial states are at depth 1. */
+  readonly depthMax?: number;
+  /** Stop after this many distinct states. */
+  readonly statesMax?: number;
+  /** Stop after this many milliseconds. */
+  readonly timeLimitMs?: number;
+  /** Report states with no enabled action that the model does not call final (default on). */
+  readonly checkDeadlock?: boolean;
+}
+
+export interface Violation {
+  readonly property: string;
+  readonly kind: 'invariant' | 'deadlock';
+  readonly message: string;
+  /** Number of steps from the initial state. */
+  readonly steps: number;
+  readonly path: readonly number[];
+  readonly run: Run;
+}
+
+export interface WitnessReport {
+  readonly name: string;
+  readonly reached: boolean;
+  /** Depth of the first state found satisfying it (shortest under BFS). */
+  readonly depth?: number;
+  readonly path?: readonly number[];
+}
+
+export interface ExploreResult {
+  readonly strategy: Strategy;
+  readonly status: Status;
+  /** Bounds that cut the search (empty when the space was exhausted or a violation stopped it). */
+  readonly boundsHit: readonly Bound[];
+  readonly distinctStates: number;
+  readonly totalStates: number;
+  readonly depth: number;
+  readonly elapsedMs: number;
+  readonly statesPerSecond: number;
+  /** Bytes of the visited-state store divided by the distinct states it holds. */
+  readonly bytesPerState: number;
+  readonly storeBytes: number;
+  /** TLC's optimistic estimate of a fingerprint collision: n²/2⁶⁵ for n distinct states. */
+  readonly collisionProbability: number;
+  readonly violations: readonly Violation[];
+  readonly witnesses: readonly WitnessReport[];
+}
+
+const TIME_CHECK_INTERVAL = 1024;
+
+/** Explores the reachable states of `model` and checks its properties. */
+export function explore(model: AnyModel, options: ExploreOptions = {}): ExploreResult {
+  validateOptions(options);
+  const search = new Search(model, options);
+  if (options.strategy === 'dfs') search.dfs();
+  else search.bfs();
+  return search.result();
+}
+
+function validateOptions(o: ExploreOptions): void {
+  for (const [name, v] of [
+    ['depthMax', o.depthMax],
+    ['statesMax', o.statesMax],
+    ['timeLimitMs', o.timeLimitMs],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
+      throw new RangeError(`${name} must be a positive number, got ${v}`);
+    }
+  }
+}
+
+class Search {
+  private readonly store = new StateStore();
+  private readonly fp = new Int32Array(2);
+  private readonly depthMax: number;
+  private readonly statesMax: number;
+  private readonly deadline: number;
+  private readonly checkDeadlock: boolean;
+  private readonly started = performance.now();
+  private readonly witnessAt: number[];
+  private readonly boundsHit = new Set<Bound>();
+  private violation: { property: string; kind: 'invariant' | 'deadlock'; message: string; index: number } | undefined;
+  private totalStates = 0;
+  private maxDepth = 0;
+  private sinceTimeCheck = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly model: AnyModel,
+    private readonly options: ExploreOptions,
+  ) {
+    this.depthMax = options.depthMax ?? Infinity;
+    this.statesMax = options.statesMax ?? Infinity;
+    this.deadline = options.timeLimitMs === undefined ? Infinity : this.started + options.timeLimitMs;
+    this.checkDeadlock = options.checkDeadlock ?? true;
+    this.witnessAt = model.sometimes.map(() => -1);
+  }
+
+  bfs(): void {
+    let level = this.visitInitialStates();
+    let levelIndices = level.map((x) => x.index);
+    let levelStates = level.map((x) => x.state);
+    while (levelStates.length > 0 && !this.stopped) {
+      const nextStates: unknown[] = [];
+      const nextIndices: number[] = [];
+      for (let k = 0; k < levelStates.length && !this.stopped; k++) {
+        this.expand(levelStates[k], levelIndices[k], (state, index) => {
+          nextStates.push(state);
+          nextIndices.push(index);
+        });
+      }
+      levelStates = nextStates;
+      levelIndices = nextIndices;
+    }
+  }
+
+  dfs(): void {
+    // Explicit stack: the state, its index and its enabled actions with the next to try.
+    const roots = this.visitInitialStates();
+    for (const root of roots) {
+      if (this.stopped) return;
+      this.dfsFrom(root.state, root.index);
+    }
+  }
+
+  private dfsFrom(rootState: unknown, rootIndex: number): void {
+    const states: unknown[] = [];
+    const indices: number[] = [];
+    const pending: (readonly unknown[])[] = [];
+    const positions: number[] = [];
+    const push = (state: unknown, index: number): void => {
+      const actions = this.enabledAt(state, index);
+      states.push(state);
+      indices.push(index);
+      pending.push(actions);
+      positions.push(0);
+    };
+    push(rootState, rootIndex);
+    while (states.length > 0 && !this.stopped) {
+      const top = states.length - 1;
+      const actions = pending[top];
+      const pos = positions[top];
+      if (pos >= actions.length) {
+        states.pop();
+        indices.pop();
+        pending.pop();
+        positions.pop();
+        continue;
+      }
+      positions[top] = pos + 1;
+      const next = this.model.step(states[top], actions[pos]);
+      const index = this.visitSuccessor(next, indices[top], pos, true);
+      if (index >= 0) push(next, index);
+    }
+  }
+
+  /** Enabled actions of a state about to be expanded, after the deadlock and depth checks;
+   * an empty list means "do not expand". */
+  private enabledAt(state: unknown, index: number): readonly unknown[] {
+    if (this.stopped) return [];
+    const actions = this.model.actions(state);
+    if (actions.length === 0) {
+      this.checkDeadlockAt(state, index);
+      return actions;
+    }
+    if (this.store.depth[index] >= this.depthMax) {
+      this.noteDepthBoundary(state, actions);
+      return [];
+    }
+    return actions;
+  }
+
+  private expand(state: unknown, index: number, enqueue: (state: unknown, index: number) => void): void {
+    const actions = this.enabledAt(state, index);
+    for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
+      const next = this.model.step(state, actions[pos]);
+      const nextIndex = this.visitSuccessor(next, index, pos, false);
+      if (nextIndex >= 0) enqueue(next, nextIndex);
+    }
+  }
+
+  private visitInitialStates(): { state: unknown; index: number }[] {
+    const out: { state: unknown; index: number }[] = [];
+    this.model.init.forEach((state, i) => {
+      if (this.stopped) return;
+      this.totalStates++;
+      this.fingerprint(state);
+      if (this.atStatesMax()) return;
+      const index = this.store.insert(this.fp[0], this.fp[1], -1, i, 1);
+      if (index < 0) return;
+      this.maxDepth = Math.max(this.maxDepth, 1);
+      out.push({ state, index });
+      this.checkNewState(state, index);
+    });
+    return out;
+  }
+
+  /** Records a generated successor. Returns its index when it must be expanded, else -1.
+   * Under DFS with a depth bound a state first reached deep is re-expanded when found again
+   * at a shallower depth, so the bound does not hide states within it. */
+  private visitSuccessor(next: unknown, parent: number, action: number, revisitShallower: boolean): number {
+    this.totalStates++;
+    this.fingerprint(next);
+    if (this.atStatesMax()) return -1;
+    const depth = this.store.depth[parent] + 1;
+    const inserted = this.store.insert(this.fp[0], this.fp[1], parent, action, depth);
+    if (inserted < 0) {
+      const existing = -inserted - 1;
+      if (revisitShallower && this.depthMax !== Infinity && this.store.depth[existing] > depth) {
+        this.store.depth[existing] = depth;
+        this.store.parent[existing] = parent;
+        this.store.action[existing] = action;
+        return existing;
+      }
+      return -1;
+    }
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    this.checkNewState(next, inserted);
+    this.checkLimits();
+    return this.stopped && this.violation !== undefined ? -1 : inserted;
+  }
+
+  private checkNewState(state: unknown, index: number): void {
+    for (const inv of this.model.invariants) {
+      const message = inv.check(state);
+      if (message !== undefined) {
+        this.violation = { property: inv.name, kind: 'invariant', message, index };
+        this.stopped = true;
+        return;
+      }
+    }
+    const witnesses = this.model.sometimes;
+    for (let w = 0; w < witnesses.length; w++) {
+      if (this.witnessAt[w] < 0 && witnesses[w].holds(state)) this.witnessAt[w] = index;
+    }
+  }
+
+  private checkDeadlockAt(state: unknown, index: number): void {
+    if (!this.checkDeadlock || this.violation !== undefined) return;
+    if (this.model.isFinal?.(state) ?? false) return;
+    this.violation = {
+      property: 'deadlock',
+      kind: 'deadlock',
+      message: 'no action is enabled and the model does not consider this state final',
+      index,
+    };
+    this.stopped = true;
+  }
+
+  /** At the depth bound: the bound cut the search only if some successor is a new state. */
+  private noteDepthBoundary(state: unknown, actions: readonly unknown[]): void {
+    if (this.boundsHit.has('depthMax')) return;
+    for (const action of actions) {
+      this.fingerprint(this.model.step(state, action));
+      if (this.store.find(this.fp[0], this.fp[1]) < 0) {
+        this.boundsHit.add('depthMax');
+        return;
+      }
+    }
+  }
+
+  /** With the store full, a state not yet seen means the bound cuts the search. */
+  private atStatesMax(): boolean {
+    if (this.store.size < this.statesMax) return false;
+    if (this.store.find(this.fp[0], this.fp[1]) < 0) {
+      this.boundsHit.add('statesMax');
+      this.stopped = true;
+    }
+    return true;
+  }
+
+  private checkLimits(): void {
+    if (++this.sinceTimeCheck >= TIME_CHECK_INTERVAL) {
+      this.sinceTimeCheck = 0;
+      if (performance.now() >= this.deadline) {
+        this.boundsHit.add('timeLimit');
+        this.stopped = true;
+      }
+    }
+  }
+
+  private fingerprint(state: unknown): void {
+    const canonical = this.model.canonical;
+    fingerprintInto(canonical === undefined ? state : canonical.call(this.model, state), this.fp);
+  }
+
+  result(): ExploreResult {
+    const elapsedMs = performance.now() - this.started;
+    const distinct = this.store.size;
+    const v = this.violation;
+    const violations: Violation[] = [];
+    if (v !== undefined) {
+      const path = this.store.pathTo(v.index);
+      violations.push({ ...v, steps: path.length - 1, path, run: replayPath(this.model, path) });
+    }
+    const status: Status = v !== undefined ? 'violation' : this.boundsHit.size > 0 ? 'bounded' : 'holds';
+    return {
+      strategy: this.options.strategy ?? 'bfs',
+      status,
+      boundsHit: v !== undefined ? [] : [...this.boundsHit],
+      distinctStates: distinct,
+      totalStates: this.totalStates,
+      depth: this.maxDepth,
+      elapsedMs,
+      statesPerSecond: elapsedMs > 0 ? Math.round((distinct / elapsedMs) * 1000) : distinct,
+      bytesPerState: distinct > 0 ? this.store.bytes / distinct : 0,
+      storeBytes: this.store.bytes,
+      collisionProbability: (distinct * distinct) / 2 ** 65,
+      violations,
+      witnesses: this.model.sometimes.map((w, i) => this.witnessReport(w.name, this.witnessAt[i])),
+    };
+  }
+
+  private witnessReport(name: string, index: number): WitnessReport {
+    if (index < 0) return { name, reached: false };
+    return { name, reached: true, depth: this.store.depth[index], path: this.store.pathTo(index) };
+  }
+}
