@@ -1,0 +1,17 @@
+// The registry of every model the `faultline` command and `check --all` know.
+
+import type { ModelDefinition } from '../src/core/model.ts';
+import { InputError } from '../src/core/model.ts';
+import { tCommitDefinition } from './tcommit/index.ts';
+import { twoPhaseDefinition } from './twophase/index.ts';
+import { paxosCommitDefinition } from './paxoscommit/index.ts';
+
+export const models: readonly ModelDefinition[] = [tCommitDefinition, twoPhaseDefinition, paxosCommitDefinition];
+
+export function findModel(name: string): ModelDefinition {
+  const def = models.find((m) => m.name === name);
+  if (def === undefined) {
+    throw new InputError(`unknown model '${name}' (models: ${models.map((m) => m.name).join(', ')})`);
+  }
+  return def;
+}

@@ -1,0 +1,362 @@
+// PaxosCommit.tla (Gray & Lamport, "Consensus on Transaction Commit"; tlaplus/Examples
+// transaction_commit), ported action for action. Each RM's prepared/aborted decision is an
+// instance of Paxos run by a set of acceptors; ballot 0 is the RM's own fast phase 2a. The
+// message set only grows. Actions mirror how TLC enumerates the spec's existentials, so that
+// total (generated) states compare with TLC's as well as distinct states.
+
+import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
+import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
+import { rmName, type RMState } from '../tcommit/index.ts';
+
+export type InstanceValue = 'prepared' | 'aborted';
+
+/** An acceptor's state in one RM's Paxos instance. bal = -1 / val = "none": nothing accepted. */
+export interface AcceptorState {
+  readonly mbal: number;
+  readonly bal: number;
+  readonly val: InstanceValue | 'none';
+}
+
+export type Message =
+  | { readonly type: 'phase1a'; readonly ins: number; readonly bal: number }
+  | {
+      readonly type: 'phase1b';
+      readonly ins: number;
+      readonly mbal: number;
+      readonly bal: number;
+      readonly val: InstanceValue | 'none';
+      readonly acc: number;
+    }
+  | { readonly type: 'phase2a'; readonly ins: number; readonly bal: number; readonly val: InstanceValue }
+  | { readonly type: 'phase2b'; readonly acc: number; readonly ins: number; readonly bal: number; readonly val: InstanceValue }
+  | { readonly type: 'Commit' }
+  | { readonly type: 'Abort' };
+
+export interface PaxosCommitState {
+  readonly rmState: readonly RMState[];
+  /** aState[ins][acc] */
+  readonly aState: readonly (readonly AcceptorState[])[];
+  readonly msgs: SortedSet<Message>;
+}
+
+export type PaxosCommitAction =
+  | { readonly kind: 'RMPrepare'; readonly rm: number }
+  | { readonly kind: 'RMChooseToAbort'; readonly rm: number }
+  | { readonly kind: 'RMRcvCommitMsg'; readonly rm: number }
+  | { readonly kind: 'RMRcvAbortMsg'; readonly rm: number }
+  | { readonly kind: 'Phase1a'; readonly bal: number; readonly rm: number }
+  | { readonly kind: 'Phase2a'; readonly bal: number; readonly rm: number; readonly majority: readonly number[] }
+  | { readonly kind: 'DecideCommit' }
+  /** The abort disjunct of Decide, once per (rm, ballot, majority) that decided "aborted". */
+  | { readonly kind: 'DecideAbort'; readonly rm: number; readonly bal: number; readonly majority: readonly number[] }
+  | { readonly kind: 'Phase1b'; readonly acc: number; readonly msg: Message & { readonly type: 'phase1a' } }
+  | { readonly kind: 'Phase2b'; readonly acc: number; readonly msg: Message & { readonly type: 'phase2a' } };
+
+export type PaxosCommitVariant = 'default' | 'phase2a-ignores-accepted' | 'acceptor-ignores-promise';
+
+const COMMIT: Message = { type: 'Commit' };
+const ABORT: Message = { type: 'Abort' };
+
+export interface PaxosCommitConfig {
+  readonly rmCount: number;
+  readonly acceptorCount: number;
+  /** Ballot = 0 .. ballotCount-1 (MCPaxosCommit uses {0, 1}). */
+  readonly ballotCount: number;
+}
+
+/** Every majority of the acceptors as a sorted list of acceptor ids: the subsets larger than
+ * half. For three acceptors these are {a1,a2}, {a1,a3}, {a2,a3} and {a1,a2,a3}. */
+export function majorities(acceptorCount: number): number[][] {
+  const out: number[][] = [];
+  for (let mask = 1; mask < 1 << acceptorCount; mask++) {
+    const members: number[] = [];
+    for (let a = 0; a < acceptorCount; a++) if (mask & (1 << a)) members.push(a);
+    if (members.length * 2 > acceptorCount) out.push(members);
+  }
+  return out;
+}
+
+export function paxosCommit(
+  config: PaxosCommitConfig,
+  variant: PaxosCommitVariant = 'default',
+): Model<PaxosCommitState, PaxosCommitAction> {
+  const { rmCount, acceptorCount, ballotCount } = config;
+  const rms = range(rmCount);
+  const acceptors = range(acceptorCount);
+  const ballots = range(ballotCount);
+  const quorums = majorities(acceptorCount);
+
+  const init: PaxosCommitState = {
+    rmState: rms.map(() => 'working'),
+    aState: rms.map(() => acceptors.map(() => ({ mbal: 0, bal: -1, val: 'none' as const }))),
+    msgs: [],
+  };
+
+  /** Phase2a's value for (bal, rm) from the phase1b messages of quorum MS, or undefined when
+   * some acceptor of MS has not sent its phase1b for this ballot. */
+  function phase2aValue(s: PaxosCommitState, bal: number, rm: number, ms: readonly number[]): InstanceValue | undefined {
+    const mset = s.msgs.filter(
+      (m): m is Message & { type: 'phase1b' } => m.type === 'phase1b' && m.ins === rm && m.mbal === bal && ms.includes(m.acc),
+    );
+    if (!ms.every((ac) => mset.some((m) => m.acc === ac))) return undefined;
+    const maxbal = Math.max(-1, ...mset.map((m) => m.bal));
+    if (maxbal === -1 || variant === 'phase2a-ignores-accepted') return 'aborted';
+    // CHOOSE m \in mset : m.bal = maxbal -- all such messages carry the same value; take the
+    // first in the canonical order, deterministically.
+    const chosen = mset.find((m) => m.bal === maxbal)!;
+    return chosen.val as InstanceValue;
+  }
+
+  /** Decided(rm, v) witnessed by ballot b and quorum MS. */
+  function decidedBy(s: PaxosCommitState, rm: number, v: InstanceValue, b: number, ms: readonly number[]): boolean {
+    return ms.every((acc) => setHas(s.msgs, { type: 'phase2b', acc, ins: rm, bal: b, val: v }));
+  }
+
+  function decided(s: PaxosCommitState, rm: number, v: InstanceValue): boolean {
+    return ballots.some((b) => quorums.some((ms) => decidedBy(s, rm, v, b, ms)));
+  }
+
+  function actions(s: PaxosCommitState): PaxosCommitAction[] {
+    const out: PaxosCommitAction[] = [];
+    const commitSent = setHas(s.msgs, COMMIT);
+    const abortSent = setHas(s.msgs, ABORT);
+    for (const rm of rms) {
+      if (s.rmState[rm] === 'working') {
+        out.push({ kind: 'RMPrepare', rm }, { kind: 'RMChooseToAbort', rm });
+      }
+      if (commitSent) out.push({ kind: 'RMRcvCommitMsg', rm });
+      if (abortSent) out.push({ kind: 'RMRcvAbortMsg', rm });
+    }
+    for (const bal of ballots) {
+      if (bal === 0) continue;
+      for (const rm of rms) {
+        out.push({ kind: 'Phase1a', bal, rm });
+        const sent = s.msgs.some((m) => m.type === 'phase2a' && m.bal === bal && m.ins === rm);
+        if (sent) continue;
+        for (const majority of quorums) {
+          if (phase2aValue(s, bal, rm, majority) !== undefined) out.push({ kind: 'Phase2a', bal, rm, majority });
+        }
+      }
+    }
+    if (rms.every((rm) => decided(s, rm, 'prepared'))) out.push({ kind: 'DecideCommit' });
+    for (const rm of rms) {
+      for (const bal of ballots) {
+        for (const majority of quorums) {
+          if (decidedBy(s, rm, 'aborted', bal, majority)) out.push({ kind: 'DecideAbort', rm, bal, majority });
+        }
+      }
+    }
+    for (const acc of acceptors) {
+      for (const m of s.msgs) {
+        if (m.type === 'phase1a' && s.aState[m.ins][acc].mbal < m.bal) out.push({ kind: 'Phase1b', acc, msg: m });
+      }
+      for (const m of s.msgs) {
+        if (m.type === 'phase2a' && (s.aState[m.ins][acc].mbal <= m.bal || variant === 'acceptor-ignores-promise')) {
+          out.push({ kind: 'Phase2b', acc, msg: m });
+        }
+      }
+    }
+    return out;
+  }
+
+  function setAcceptor(s: PaxosCommitState, ins: number, acc: number, a: AcceptorState) {
+    return updateAt(s.aState, ins, updateAt(s.aState[ins], acc, a));
+  }
+
+  function step(s: PaxosCommitState, a: PaxosCommitAction): PaxosCommitState {
+    switch (a.kind) {
+      case 'RMPrepare':
+        return {
+          ...s,
+          rmState: updateAt(s.rmState, a.rm, 'prepared'),
+          msgs: setAdd(s.msgs, { type: 'phase2a', ins: a.rm, bal: 0, val: 'prepared' }),
+        };
+      case 'RMChooseToAbort':
+        return {
+          ...s,
+          rmState: updateAt(s.rmState, a.rm, 'aborted'),
+          msgs: setAdd(s.msgs, { type: 'phase2a', ins: a.rm, bal: 0, val: 'aborted' }),
+        };
+      case 'RMRcvCommitMsg':
+        return { ...s, rmState: updateAt(s.rmState, a.rm, 'committed') };
+      case 'RMRcvAbortMsg':
+        return { ...s, rmState: updateAt(s.rmState, a.rm, 'aborted') };
+      case 'Phase1a':
+        return { ...s, msgs: setAdd(s.msgs, { type: 'phase1a', ins: a.rm, bal: a.bal }) };
+      case 'Phase2a': {
+        const val = phase2aValue(s, a.bal, a.rm, a.majority)!;
+        return { ...s, msgs: setAdd(s.msgs, { type: 'phase2a', ins: a.rm, bal: a.bal, val }) };
+      }
+      case 'DecideCommit':
+        return { ...s, msgs: setAdd(s.msgs, COMMIT) };
+      case 'DecideAbort':
+        return { ...s, msgs: setAdd(s.msgs, ABORT) };
+      case 'Phase1b': {
+        const { ins, bal } = a.msg;
+        const cur = s.aState[ins][a.acc];
+        return {
+          ...s,
+          aState: setAcceptor(s, ins, a.acc, { ...cur, mbal: bal }),
+          msgs: setAdd(s.msgs, { type: 'phase1b', ins, mbal: bal, bal: cur.bal, val: cur.val, acc: a.acc }),
+        };
+      }
+      case 'Phase2b': {
+        const { ins, bal, val } = a.msg;
+        return {
+          ...s,
+          aState: setAcceptor(s, ins, a.acc, { mbal: bal, bal, val }),
+          msgs: setAdd(s.msgs, { type: 'phase2b', ins, bal, val, acc: a.acc }),
+        };
+      }
+      default: {
+        const never: never = a;
+        throw new Error(`unknown PaxosCommit action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return {
+    init: [init],
+    actions,
+    step,
+    invariants: paxosCommitInvariants(config),
+    sometimes: paxosCommitWitnesses(),
+    describe: describePaxosCommit,
+    // RMRcvCommitMsg/RMRcvAbortMsg and Phase1a stay enabled forever: no state is terminal.
+    isFinal: () => false,
+  };
+}
+
+function paxosCommitInvariants(config: PaxosCommitConfig): Invariant<PaxosCommitState>[] {
+  return [
+    {
+      // PCTypeOK: ballots in range, acceptor values of the right kind.
+      name: 'PCTypeOK',
+      check: (s) => {
+        for (let ins = 0; ins < s.aState.length; ins++) {
+          for (let acc = 0; acc < s.aState[ins].length; acc++) {
+            const a = s.aState[ins][acc];
+            const where = `acceptor a${acc + 1} in ${rmName(ins)}'s instance`;
+            if (a.mbal < 0 || a.mbal >= config.ballotCount) return `${where} has mbal ${a.mbal} outside Ballot`;
+            if (a.bal < -1 || a.bal >= config.ballotCount) return `${where} has bal ${a.bal} outside Ballot \\cup {-1}`;
+            if ((a.bal === -1) !== (a.val === 'none')) return `${where} has bal ${a.bal} with val ${a.val}`;
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      // Paxos agreement within each RM's instance: at most one value is chosen, where chosen
+      // means a majority of acceptors sent phase2b for it in one ballot (Decided in the spec).
+      name: 'InstanceAgreement',
+      check: (s) => {
+        const chosen = chosenValues(s, config.acceptorCount);
+        for (let ins = 0; ins < config.rmCount; ins++) {
+          const mine = chosen.filter((c) => c.ins === ins);
+          const prepared = mine.find((c) => c.val === 'prepared');
+          const aborted = mine.find((c) => c.val === 'aborted');
+          if (prepared !== undefined && aborted !== undefined) {
+            return (
+              `${rmName(ins)}'s instance chose both prepared (ballot ${prepared.bal}) and ` +
+              `aborted (ballot ${aborted.bal})`
+            );
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      name: 'TCConsistent',
+      check: (s) => {
+        const committed = s.rmState.indexOf('committed');
+        const aborted = s.rmState.indexOf('aborted');
+        return committed >= 0 && aborted >= 0
+          ? `${rmName(committed)} committed while ${rmName(aborted)} aborted`
+          : undefined;
+      },
+    },
+  ];
+}
+
+/** The (instance, ballot, value) triples accepted by a majority of acceptors in phase 2b. */
+function chosenValues(s: PaxosCommitState, acceptorCount: number): { ins: number; bal: number; val: InstanceValue }[] {
+  const votes = new Map<string, { ins: number; bal: number; val: InstanceValue; count: number }>();
+  for (const m of s.msgs) {
+    if (m.type !== 'phase2b') continue;
+    const key = `${m.ins}/${m.bal}/${m.val}`;
+    const entry = votes.get(key);
+    if (entry === undefined) votes.set(key, { ins: m.ins, bal: m.bal, val: m.val, count: 1 });
+    else entry.count++;
+  }
+  return [...votes.values()].filter((v) => v.count * 2 > acceptorCount);
+}
+
+function paxosCommitWitnesses(): Witness<PaxosCommitState>[] {
+  return [
+    { name: 'all RMs commit', holds: (s) => s.rmState.every((x) => x === 'committed') },
+    { name: 'all RMs abort', holds: (s) => s.rmState.every((x) => x === 'aborted') },
+    {
+      name: 'a ballot above 0 reaches phase 2',
+      holds: (s) => s.msgs.some((m) => m.type === 'phase2a' && m.bal > 0),
+    },
+  ];
+}
+
+export function describePaxosCommit(a: PaxosCommitAction): string {
+  const quorum = (ms: readonly number[]) => `{${ms.map((x) => `a${x + 1}`).join(',')}}`;
+  switch (a.kind) {
+    case 'RMPrepare':
+      return `${rmName(a.rm)} prepare, ${rmName(a.rm)}->acceptors phase2a b=0 prepared`;
+    case 'RMChooseToAbort':
+      return `${rmName(a.rm)} chooses to abort, ${rmName(a.rm)}->acceptors phase2a b=0 aborted`;
+    case 'RMRcvCommitMsg':
+      return `->${rmName(a.rm)} Commit (received)`;
+    case 'RMRcvAbortMsg':
+      return `->${rmName(a.rm)} Abort (received)`;
+    case 'Phase1a':
+      return `leader->acceptors phase1a ins=${rmName(a.rm)} b=${a.bal}`;
+    case 'Phase2a':
+      return `leader->acceptors phase2a ins=${rmName(a.rm)} b=${a.bal} (from phase1b of ${quorum(a.majority)})`;
+    case 'DecideCommit':
+      return 'decide Commit (every instance chose prepared)';
+    case 'DecideAbort':
+      return `decide Abort (${rmName(a.rm)}'s instance chose aborted at b=${a.bal} by ${quorum(a.majority)})`;
+    case 'Phase1b':
+      return `a${a.acc + 1}->leader phase1b ins=${rmName(a.msg.ins)} mbal=${a.msg.bal}`;
+    case 'Phase2b':
+      return `a${a.acc + 1}->all phase2b ins=${rmName(a.msg.ins)} b=${a.msg.bal} ${a.msg.val}`;
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+export const paxosCommitDefinition: ModelDefinition = {
+  name: 'paxoscommit',
+  summary: 'Paxos Commit (Gray & Lamport) as specified in PaxosCommit.tla: one Paxos instance per RM',
+  source: 'PaxosCommit.tla (Gray & Lamport), tlaplus/Examples specifications/transaction_commit',
+  params: [
+    { name: 'rm', description: 'number of resource managers', default: 2, min: 1, max: 8 },
+    { name: 'acceptors', description: 'number of acceptors; Majority is every subset of more than half', default: 3, min: 1, max: 7 },
+    { name: 'ballots', description: 'Ballot = {0 .. ballots-1}', default: 2, min: 1, max: 8 },
+  ],
+  variants: [
+    { name: 'default', description: 'faithful port of PaxosCommit.tla', expect: { status: 'holds' } },
+    {
+      name: 'phase2a-ignores-accepted',
+      description: 'bug: a leader proposes "aborted" in phase 2a even when a phase1b reports an accepted value',
+      expect: { status: 'violation', property: 'InstanceAgreement' },
+    },
+    {
+      name: 'acceptor-ignores-promise',
+      description: 'bug: an acceptor accepts a phase2a below the ballot it promised in phase1b',
+      expect: { status: 'violation', property: 'InstanceAgreement' },
+    },
+  ],
+  create: (params: Params, variant: string) =>
+    paxosCommit(
+      { rmCount: params.rm, acceptorCount: params.acceptors, ballotCount: params.ballots },
+      variant as PaxosCommitVariant,
+    ),
+};

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { explore } from '../src/explore/explore.ts';
+import { replayPath } from '../src/explore/path.ts';
+import { counters, neverWitness, shortcut, shuffledRecords } from './fixtures/toys.ts';
+
+describe('explorer on toy models with known state spaces', () => {
+  it.each([
+    [1, 5],
+    [2, 3],
+    [3, 4],
+    [4, 2],
+  ])('%i counters up to %i: (k+1)^n distinct states, depth n·k+1, total 1 + n·k·(k+1)^(n-1)', (n, k) => {
+    for (const strategy of ['bfs', 'dfs'] as const) {
+      const r = explore(counters(n, k), { strategy });
+      expect(r.status).toBe('holds');
+      expect(r.distinctStates).toBe((k + 1) ** n);
+      expect(r.totalStates).toBe(1 + n * k * (k + 1) ** (n - 1));
+      expect(r.witnesses).toEqual([expect.objectContaining({ name: 'all counters full', reached: true })]);
+      if (strategy === 'bfs') expect(r.depth).toBe(n * k + 1);
+    }
+  });
+
+  it('BFS finds the shortest counterexample and it replays to the violating state', () => {
+    const model = counters(3, 4, { sumBelow: 5 });
+    const r = explore(model);
+    expect(r.status).toBe('violation');
+    const v = r.violations[0];
+    expect(v.property).toBe('SumBelow');
+    expect(v.steps).toBe(5);
+    expect(v.message).toBe('the counters sum to 5, not below 5');
+    const run = replayPath(model, v.path);
+    expect(run.steps.map((s) => s.label)).toEqual(['inc c0', 'inc c0', 'inc c0', 'inc c0', 'inc c1']);
+    expect(run.steps.at(-1)!.state).toEqual([4, 1, 0]);
+  });
+
+  it('a state with nothing enabled that is not final is reported as a deadlock with its trace', () => {
+    const r = explore(counters(2, 1, { final: false }));
+    expect(r.status).toBe('violation');
+    expect(r.violations[0]).toMatchObject({ kind: 'deadlock', property: 'deadlock', steps: 2 });
+    expect(r.violations[0].run.steps.at(-1)!.state).toEqual([1, 1]);
+    expect(explore(counters(2, 1, { final: false }), { checkDeadlock: false }).status).toBe('holds');
+  });
+
+  it('a depth bound that cuts the search makes the result bounded, never holds', () => {
+    const r = explore(counters(2, 3), { depthMax: 4 });
+    expect(r.status).toBe('bounded');
+    expect(r.boundsHit).toEqual(['depthMax']);
+    // depths 1..4 hold the states with sum 0..3: 1 + 2 + 3 + 4
+    expect(r.distinctStates).toBe(10);
+    expect(r.depth).toBe(4);
+  });
+
+  it('a depth bound at exactly the diameter still exhausts the space and says holds', () => {
+    const r = explore(counters(2, 3), { depthMax: 7 });
+    expect(r.status).toBe('holds');
+    expect(r.distinctStates).toBe(16);
+  });
+
+  it('a state bound reports bounded unless the space fits exactly', () => {
+    const cut = explore(counters(2, 3), { statesMax: 10 });
+    expect(cut.status).toBe('bounded');
+    expect(cut.boundsHit).toEqual(['statesMax']);
+    expect(cut.distinctStates).toBe(10);
+    const fits = explore(counters(2, 3), { statesMax: 16 });
+    expect(fits.status).toBe('holds');
+  });
+
+  it('a time limit reports bounded', () => {
+    const r = explore(counters(6, 9), { timeLimitMs: 1 });
+    expect(r.status).toBe('bounded');
+    expect(r.boundsHit).toEqual(['timeLimit']);
+  });
+
+  it('DFS with a depth bound re-expands a state found again at a shallower depth', () => {
+    // 0->1->2->3 reaches 3 at depth 4, the shortcut 0->3 at depth 2; with depthMax 5 the
+    // states 4 (depth 3) and 5 (depth 4) are within the bound only through the shortcut.
+    const r = explore(shortcut(), { strategy: 'dfs', depthMax: 5 });
+    expect(r.distinctStates).toBe(7);
+    expect(r.status).toBe('holds');
+    const bfs = explore(shortcut(), { strategy: 'bfs', depthMax: 5 });
+    expect(bfs.distinctStates).toBe(7);
+  });
+
+  it('records with the same fields in a different key order are one state', () => {
+    const r = explore(shuffledRecords());
+    // a + b <= 4 with a, b >= 0: 15 states
+    expect(r.distinctStates).toBe(15);
+  });
+
+  it('a sometimes property that is never reached is reported as not reached', () => {
+    const r = explore(neverWitness());
+    expect(r.status).toBe('holds');
+    expect(r.witnesses).toEqual([{ name: 'reaches 10', reached: false }]);
+  });
+
+  it('the visited-state store grows past its initial capacity without losing states', () => {
+    const r = explore(counters(5, 9));
+    expect(r.distinctStates).toBe(100_000);
+    expect(r.bytesPerState).toBeLessThan(64);
+  });
+
+  it('rejects bounds that are not positive numbers', () => {
+    expect(() => explore(counters(1, 1), { depthMax: 0 })).toThrow(/depthMax must be a positive number/);
+    expect(() => explore(counters(1, 1), { statesMax: Number.NaN })).toThrow(/statesMax/);
+  });
+});

@@ -1,0 +1,93 @@
+// `faultline check`: explore one model configuration, or every model and variant (--all), and
+// judge the result against what the variant expects: the faithful model must hold, a buggy
+// variant must violate its property.
+
+import type { Expectation, ModelDefinition, Params, VariantSpec } from '../core/model.ts';
+import { findVariant, resolveParams } from '../core/model.ts';
+import { explore, type ExploreOptions, type ExploreResult, type Violation } from '../explore/explore.ts';
+import { traceFromRun, type TraceFile } from '../trace/trace.ts';
+
+export interface CheckOutcome {
+  readonly model: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly expect: Expectation;
+  readonly result: ExploreResult;
+  /** Whether the outcome is what the variant expects (and, when exhausted, no witness is
+   * missing). */
+  readonly matchesExpected: boolean;
+  /** One line for the summary: "holds", "violation of TCConsistent (expected)", ... */
+  readonly verdict: string;
+  readonly traces: readonly TraceFile[];
+}
+
+export function runCheck(
+  def: ModelDefinition,
+  variantName: string,
+  given: Readonly<Record<string, number>>,
+  options: ExploreOptions,
+): CheckOutcome {
+  const variant = findVariant(def, variantName);
+  const params = resolveParams(def, given);
+  const model = def.create(params, variant.name);
+  const result = explore(model, options);
+  const traces = result.violations.map((v) => violationTrace(def, variant, params, v));
+  const { matches, verdict } = judge(variant.expect, result);
+  return { model: def.name, variant: variant.name, params, expect: variant.expect, result, matchesExpected: matches, verdict, traces };
+}
+
+function violationTrace(def: ModelDefinition, variant: VariantSpec, params: Params, v: Violation): TraceFile {
+  return traceFromRun(
+    {
+      model: def.name,
+      variant: variant.name,
+      params,
+      property: v.property,
+      outcome: 'violation',
+      description: `${v.property} violated in ${def.name} (${variant.name}): ${variant.description}`,
+      message: v.message,
+    },
+    v.run,
+  );
+}
+
+function judge(expect: Expectation, r: ExploreResult): { matches: boolean; verdict: string } {
+  const missing = r.witnesses.filter((w) => !w.reached).map((w) => w.name);
+  const bound = r.boundsHit.length > 0 ? ` (search cut by ${r.boundsHit.join(', ')})` : '';
+  const v = r.violations[0];
+  if (expect.status === 'holds') {
+    if (v !== undefined) return { matches: false, verdict: `VIOLATION of ${v.property} (unexpected)` };
+    if (r.status === 'holds' && missing.length > 0) {
+      return { matches: false, verdict: `holds but vacuous: never reached ${missing.join(', ')}` };
+    }
+    return {
+      matches: true,
+      verdict: r.status === 'holds' ? 'holds (exhausted)' : `no violation within bounds${bound}, NOT verified`,
+    };
+  }
+  if (v !== undefined && v.property === expect.property) {
+    return { matches: true, verdict: `violation of ${v.property} (expected), ${v.steps} steps` };
+  }
+  if (v !== undefined) {
+    return { matches: false, verdict: `violation of ${v.property}, expected ${expect.property}` };
+  }
+  return {
+    matches: false,
+    verdict: r.status === 'holds'
+      ? `expected violation of ${expect.property} NOT found (space exhausted)`
+      : `expected violation of ${expect.property} not found within bounds${bound}`,
+  };
+}
+
+/** Every model and variant at its default params. */
+export function checkAll(models: readonly ModelDefinition[], options: ExploreOptions, onResult: (o: CheckOutcome) => void): CheckOutcome[] {
+  const out: CheckOutcome[] = [];
+  for (const def of models) {
+    for (const variant of def.variants) {
+      const outcome = runCheck(def, variant.name, {}, options);
+      out.push(outcome);
+      onResult(outcome);
+    }
+  }
+  return out;
+}

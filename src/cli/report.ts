@@ -1,0 +1,98 @@
+// Text and JSON reports of `faultline check`.
+
+import { renderSteps } from '../render/text.ts';
+import type { CheckOutcome } from './check.ts';
+
+const fmt = new Intl.NumberFormat('en-US');
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(ms < 10_000 ? 2 : 1) + ' s';
+}
+
+function paramText(params: Readonly<Record<string, number>>): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+/** The full report of one check, with the counterexample when there is one. */
+export function renderCheck(o: CheckOutcome): string {
+  const r = o.result;
+  const lines: string[] = [];
+  lines.push(`faultline check ${o.model} --variant ${o.variant} ${paramText(o.params)} (${r.strategy})`);
+  lines.push(`  result:     ${o.verdict}`);
+  if (r.status === 'bounded') {
+    lines.push(`              the search was cut by ${r.boundsHit.join(', ')}: states beyond it were not checked`);
+  }
+  lines.push(`  states:     ${fmt.format(r.distinctStates)} distinct, ${fmt.format(r.totalStates)} total, depth ${r.depth}`);
+  lines.push(
+    `  time:       ${seconds(r.elapsedMs)}, ${fmt.format(r.statesPerSecond)} distinct states/s, ` +
+      `${r.bytesPerState.toFixed(1)} bytes/state stored`,
+  );
+  if (r.collisionProbability > 1e-12) {
+    lines.push(`  fingerprint collision probability (optimistic): ${r.collisionProbability.toExponential(1)}`);
+  }
+  for (const w of r.witnesses) {
+    lines.push(`  sometimes:  ${w.name}: ${w.reached ? `reached at depth ${w.depth}` : 'NEVER reached'}`);
+  }
+  for (const v of r.violations) {
+    lines.push('');
+    lines.push(`  ${v.kind === 'deadlock' ? 'Deadlock' : `Invariant ${v.property} violated`} after ${v.steps} steps: ${v.message}`);
+    lines.push(renderSteps(v.run.init, v.run.steps, '    '));
+  }
+  return lines.join('\n');
+}
+
+const COLUMNS = ['model', 'variant', 'params', 'expected', 'result', 'distinct', 'total', 'depth', 'time'] as const;
+const WIDTHS = [12, 28, 22, 26, 0, 11, 12, 6, 8];
+
+/** Summary table rows for check --all. */
+export function renderSummary(outcomes: readonly CheckOutcome[], header = true): string {
+  const rows = outcomes.map((o) => [
+    o.model,
+    o.variant,
+    paramText(o.params),
+    o.expect.status === 'holds' ? 'holds' : `violates ${o.expect.property}`,
+    `${o.matchesExpected ? 'ok  ' : 'FAIL'} ${o.verdict}`,
+    fmt.format(o.result.distinctStates),
+    fmt.format(o.result.totalStates),
+    String(o.result.depth),
+    seconds(o.result.elapsedMs),
+  ]);
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (WIDTHS[i] === 0 ? c : i >= 5 ? c.padStart(WIDTHS[i]) : c.padEnd(WIDTHS[i])))
+      .join(' ');
+  const out = rows.map((r) => line([...r.slice(0, 4), ...r.slice(5), r[4]]));
+  if (header) out.unshift(line([...COLUMNS.slice(0, 4), ...COLUMNS.slice(5), COLUMNS[4]]));
+  return out.join('\n');
+}
+
+/** The JSON form of one check, as printed by --json. */
+export function outcomeJson(o: CheckOutcome): Record<string, unknown> {
+  const r = o.result;
+  return {
+    model: o.model,
+    variant: o.variant,
+    params: o.params,
+    strategy: r.strategy,
+    status: r.status,
+    boundsHit: r.boundsHit,
+    expected: o.expect,
+    matchesExpected: o.matchesExpected,
+    verdict: o.verdict,
+    distinctStates: r.distinctStates,
+    totalStates: r.totalStates,
+    depth: r.depth,
+    elapsedMs: Math.round(r.elapsedMs * 10) / 10,
+    statesPerSecond: r.statesPerSecond,
+    bytesPerState: Math.round(r.bytesPerState * 10) / 10,
+    collisionProbability: r.collisionProbability,
+    violations: r.violations.map((v, i) => ({
+      property: v.property,
+      kind: v.kind,
+      message: v.message,
+      steps: v.steps,
+      trace: o.traces[i],
+    })),
+    witnesses: r.witnesses.map((w) => ({ name: w.name, reached: w.reached, depth: w.depth ?? null })),
+  };
+}

@@ -1,0 +1,253 @@
+// Trace files: a versioned, human-readable JSON record of one run of a model, with the
+// property it demonstrates and the outcome expected on replay. Counterexamples found by the
+// explorer are saved as traces and replayed by CI forever (DESIGN.md, "Traces").
+//
+// Replay is strict: every step's action must be enabled where it is replayed, a recorded state
+// must equal the state the model produces now, and the recorded outcome must reproduce. A
+// trace that no longer fits fails with a message naming the file and the step.
+
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { AnyModel, ModelDefinition, Params } from '../core/model.ts';
+import { InputError, resolveParams, findVariant } from '../core/model.ts';
+import { canonicalJson } from '../core/data.ts';
+import type { Run } from '../explore/path.ts';
+
+export const TRACE_FORMAT = 'faultline-trace';
+export const TRACE_VERSION = 1;
+
+/** What replaying the trace must show:
+ * - `violation`: the property (an invariant, or "deadlock") fails in the last state and in no
+ *   earlier one;
+ * - `witness`: the `sometimes` property holds in the last state;
+ * - `holds`: a scenario; every invariant holds in every state. */
+export type TraceOutcome = 'violation' | 'witness' | 'holds';
+
+export interface TraceStepRecord {
+  readonly label: string;
+  readonly action: unknown;
+  /** The state after the step (optional in hand-written traces; checked when present). */
+  readonly state?: unknown;
+}
+
+export interface TraceFile {
+  readonly format: typeof TRACE_FORMAT;
+  readonly version: number;
+  readonly model: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly property: string;
+  readonly outcome: TraceOutcome;
+  readonly description?: string;
+  /** The failure message seen when the trace was recorded (informative; not compared). */
+  readonly message?: string;
+  /** Set when the run came from a seeded search (fast-check or swarm simulation). */
+  readonly seed?: number;
+  readonly fastCheckPath?: string;
+  /** Index into the model's initial states. */
+  readonly init: number;
+  readonly initialState?: unknown;
+  readonly steps: readonly TraceStepRecord[];
+}
+
+/** A trace that cannot be read or no longer fits the model: bad input, exit code 2. */
+export class TraceError extends InputError {}
+
+export interface TraceInput {
+  readonly model: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly property: string;
+  readonly outcome: TraceOutcome;
+  readonly description?: string;
+  readonly message?: string;
+  readonly seed?: number;
+  readonly fastCheckPath?: string;
+}
+
+export function traceFromRun(info: TraceInput, run: Run): TraceFile {
+  return {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    model: info.model,
+    variant: info.variant,
+    params: info.params,
+    property: info.property,
+    outcome: info.outcome,
+    ...(info.description === undefined ? {} : { description: info.description }),
+    ...(info.message === undefined ? {} : { message: info.message }),
+    ...(info.seed === undefined ? {} : { seed: info.seed }),
+    ...(info.fastCheckPath === undefined ? {} : { fastCheckPath: info.fastCheckPath }),
+    init: run.initIndex,
+    initialState: run.init,
+    steps: run.steps.map((s) => ({ label: s.label, action: s.action, state: s.state })),
+  };
+}
+
+export function traceToJson(trace: TraceFile): string {
+  return JSON.stringify(trace, null, 2) + '\n';
+}
+
+export function saveTrace(file: string, trace: TraceFile): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, traceToJson(trace));
+}
+
+/** The conventional file of a trace under a traces directory: <dir>/<model>/<name>.json. */
+export function traceFileName(dir: string, trace: TraceFile): string {
+  const name = `${trace.variant}-${trace.property}`.replace(/[^A-Za-z0-9._-]+/g, '-').toLowerCase();
+  return join(dir, trace.model, `${name}.json`);
+}
+
+export function loadTrace(file: string): TraceFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TraceError(`${file}: cannot read trace (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new TraceError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return validateTrace(data, file);
+}
+
+/** Checks the shape of parsed JSON and returns it as a trace, or throws a TraceError that
+ * names the file and the field. */
+export function validateTrace(data: unknown, file: string): TraceFile {
+  const fail = (what: string): never => {
+    throw new TraceError(`${file}: ${what}`);
+  };
+  if (!isRecord(data)) return fail('a trace must be a JSON object');
+  if (data.format !== TRACE_FORMAT) fail(`"format" must be "${TRACE_FORMAT}"`);
+  if (data.version !== TRACE_VERSION) fail(`unsupported trace version ${JSON.stringify(data.version)} (this faultline reads version ${TRACE_VERSION})`);
+  for (const key of ['model', 'variant', 'property'] as const) {
+    if (typeof data[key] !== 'string' || data[key] === '') fail(`"${key}" must be a non-empty string`);
+  }
+  if (!['violation', 'witness', 'holds'].includes(data.outcome as string)) {
+    fail(`"outcome" must be "violation", "witness" or "holds", got ${JSON.stringify(data.outcome)}`);
+  }
+  if (!isRecord(data.params) || !Object.values(data.params).every((v) => Number.isInteger(v))) {
+    fail('"params" must be an object of integer values');
+  }
+  if (!Number.isInteger(data.init) || (data.init as number) < 0) fail('"init" must be a non-negative integer');
+  if (!Array.isArray(data.steps)) return fail('"steps" must be an array');
+  data.steps.forEach((step: unknown, i: number) => {
+    if (!isRecord(step) || !('action' in step)) fail(`step ${i + 1} must be an object with an "action"`);
+    const rec = step as Record<string, unknown>;
+    if (typeof rec.label !== 'string') fail(`step ${i + 1} must have a "label" string`);
+  });
+  return data as unknown as TraceFile;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export interface ReplayResult {
+  readonly trace: TraceFile;
+  readonly model: AnyModel;
+  /** States after each step, starting with the initial state. */
+  readonly states: readonly unknown[];
+  /** Whether the recorded outcome reproduced, and what was seen. */
+  readonly reproduced: boolean;
+  readonly observed: string;
+}
+
+/** Replays a trace against the current model. Throws a TraceError when the trace does not fit
+ * the model (unknown model/variant/param, a step not enabled, a state that differs); returns
+ * `reproduced: false` when it fits but the recorded outcome is not what happens now. */
+export function replayTrace(trace: TraceFile, file: string, findModel: (name: string) => ModelDefinition): ReplayResult {
+  const at = (what: string) => new TraceError(`${file}: ${what}`);
+  let def: ModelDefinition;
+  let params: Params;
+  try {
+    def = findModel(trace.model);
+    findVariant(def, trace.variant);
+    params = resolveParams(def, trace.params);
+  } catch (e) {
+    throw at((e as Error).message);
+  }
+  const model = def.create(params, trace.variant);
+  const initial = model.init[trace.init];
+  if (initial === undefined) throw at(`initial state ${trace.init} does not exist (the model has ${model.init.length})`);
+  if (trace.initialState !== undefined && canonicalJson(trace.initialState) !== canonicalJson(initial)) {
+    throw at('the initial state differs from the recorded one (stale trace: the model changed)');
+  }
+  const states: unknown[] = [initial];
+  let state = initial;
+  let early: string | undefined;
+  trace.steps.forEach((step, i) => {
+    early ??= earlyFailure(model, trace, state, i);
+    const wanted = canonicalJson(step.action);
+    const action = model.actions(state).find((a) => canonicalJson(a) === wanted);
+    if (action === undefined) {
+      const enabled = model.actions(state).map((a) => model.describe(a));
+      throw at(
+        `step ${i + 1} (${step.label}): action is not enabled here; enabled: ${enabled.join('; ') || '(none)'}`,
+      );
+    }
+    state = model.step(state, action);
+    if (step.state !== undefined && canonicalJson(step.state) !== canonicalJson(state)) {
+      throw at(`step ${i + 1} (${step.label}): the state differs from the recorded one (stale trace: the model changed)`);
+    }
+    states.push(state);
+  });
+  if (early !== undefined) return { trace, model, states, reproduced: false, observed: early };
+  const { reproduced, observed } = judgeOutcome(model, trace, state);
+  return { trace, model, states, reproduced, observed };
+}
+
+/** No invariant may fail before the last state: a violation trace that fails earlier is not
+ * the run that was recorded, and a scenario must hold throughout. */
+function earlyFailure(model: AnyModel, trace: TraceFile, state: unknown, i: number): string | undefined {
+  if (trace.outcome === 'witness') return undefined;
+  for (const inv of model.invariants) {
+    const message = inv.check(state);
+    if (message !== undefined) {
+      const where = i === 0 ? 'the initial state' : `the state after step ${i}`;
+      return `${inv.name} already fails in ${where}: ${message}`;
+    }
+  }
+  return undefined;
+}
+
+function judgeOutcome(model: AnyModel, trace: TraceFile, state: unknown): { reproduced: boolean; observed: string } {
+  const failing = model.invariants
+    .map((inv) => ({ name: inv.name, message: inv.check(state) }))
+    .filter((x) => x.message !== undefined);
+  switch (trace.outcome) {
+    case 'violation': {
+      if (trace.property === 'deadlock') {
+        const stuck = model.actions(state).length === 0 && !(model.isFinal?.(state) ?? false);
+        return { reproduced: stuck, observed: stuck ? 'deadlock: no action is enabled' : 'the last state is not a deadlock' };
+      }
+      if (!model.invariants.some((i) => i.name === trace.property)) {
+        return { reproduced: false, observed: `the model has no invariant named ${trace.property}` };
+      }
+      const hit = failing.find((x) => x.name === trace.property);
+      if (hit !== undefined) return { reproduced: true, observed: `${hit.name} violated: ${hit.message}` };
+      return {
+        reproduced: false,
+        observed: failing.length > 0
+          ? `${trace.property} holds; instead ${failing.map((f) => `${f.name}: ${f.message}`).join('; ')}`
+          : `${trace.property} holds in the last state`,
+      };
+    }
+    case 'witness': {
+      const w = model.sometimes.find((x) => x.name === trace.property);
+      if (w === undefined) return { reproduced: false, observed: `the model has no sometimes property named ${trace.property}` };
+      const ok = w.holds(state);
+      return { reproduced: ok, observed: ok ? `${w.name} reached` : `${w.name} does not hold in the last state` };
+    }
+    case 'holds': {
+      if (failing.length > 0) {
+        return { reproduced: false, observed: failing.map((f) => `${f.name}: ${f.message}`).join('; ') };
+      }
+      return { reproduced: true, observed: 'every invariant holds in every state' };
+    }
+  }
+}
