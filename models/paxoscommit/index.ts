@@ -46,7 +46,10 @@ export type PaxosCommitAction =
   | { readonly kind: 'RMRcvAbortMsg'; readonly rm: number }
   | { readonly kind: 'Phase1a'; readonly bal: number; readonly rm: number }
   | { readonly kind: 'Phase2a'; readonly bal: number; readonly rm: number; readonly majority: readonly number[] }
-  | { readonly kind: 'DecideCommit' }
+  /** The commit disjunct of Decide. TLC evaluates `\A rm \in RM : Decided(rm, "prepared")`
+   * as a conjunction of existentials and generates one successor per choice of witnesses:
+   * `witnesses[rm]` is the (ballot, majority) that shows rm's instance chose "prepared". */
+  | { readonly kind: 'DecideCommit'; readonly witnesses: readonly { readonly bal: number; readonly majority: readonly number[] }[] }
   /** The abort disjunct of Decide, once per (rm, ballot, majority) that decided "aborted". */
   | { readonly kind: 'DecideAbort'; readonly rm: number; readonly bal: number; readonly majority: readonly number[] }
   | { readonly kind: 'Phase1b'; readonly acc: number; readonly msg: Message & { readonly type: 'phase1a' } }
@@ -64,14 +67,17 @@ export interface PaxosCommitConfig {
   readonly ballotCount: number;
 }
 
-/** Every majority of the acceptors as a sorted list of acceptor ids: the subsets larger than
- * half. For three acceptors these are {a1,a2}, {a1,a3}, {a2,a3} and {a1,a2,a3}. */
+/** The spec's Majority: every set of floor(n/2)+1 acceptors, as sorted id lists. For three
+ * acceptors this is {{a1,a2},{a1,a3},{a2,a3}}, exactly PaxosCommit.cfg's constant. (Adding the
+ * full set would not change the reachable states, but TLC enumerates `\E MS \in Majority`
+ * and would generate more successors.) */
 export function majorities(acceptorCount: number): number[][] {
+  const size = Math.floor(acceptorCount / 2) + 1;
   const out: number[][] = [];
   for (let mask = 1; mask < 1 << acceptorCount; mask++) {
     const members: number[] = [];
     for (let a = 0; a < acceptorCount; a++) if (mask & (1 << a)) members.push(a);
-    if (members.length * 2 > acceptorCount) out.push(members);
+    if (members.length === size) out.push(members);
   }
   return out;
 }
@@ -112,8 +118,18 @@ export function paxosCommit(
     return ms.every((acc) => setHas(s.msgs, { type: 'phase2b', acc, ins: rm, bal: b, val: v }));
   }
 
-  function decided(s: PaxosCommitState, rm: number, v: InstanceValue): boolean {
-    return ballots.some((b) => quorums.some((ms) => decidedBy(s, rm, v, b, ms)));
+  /** Every combination of one (ballot, majority) per RM showing that its instance chose
+   * "prepared"; empty unless every instance did. */
+  function commitWitnesses(s: PaxosCommitState): { bal: number; majority: readonly number[] }[][] {
+    let combos: { bal: number; majority: readonly number[] }[][] = [[]];
+    for (const rm of rms) {
+      const mine = ballots.flatMap((bal) =>
+        quorums.filter((ms) => decidedBy(s, rm, 'prepared', bal, ms)).map((majority) => ({ bal, majority })),
+      );
+      if (mine.length === 0) return [];
+      combos = combos.flatMap((c) => mine.map((w) => [...c, w]));
+    }
+    return combos;
   }
 
   function actions(s: PaxosCommitState): PaxosCommitAction[] {
@@ -138,7 +154,7 @@ export function paxosCommit(
         }
       }
     }
-    if (rms.every((rm) => decided(s, rm, 'prepared'))) out.push({ kind: 'DecideCommit' });
+    for (const witnesses of commitWitnesses(s)) out.push({ kind: 'DecideCommit', witnesses });
     for (const rm of rms) {
       for (const bal of ballots) {
         for (const majority of quorums) {
@@ -338,7 +354,7 @@ export const paxosCommitDefinition: ModelDefinition = {
   source: 'PaxosCommit.tla (Gray & Lamport), tlaplus/Examples specifications/transaction_commit',
   params: [
     { name: 'rm', description: 'number of resource managers', default: 2, min: 1, max: 8 },
-    { name: 'acceptors', description: 'number of acceptors; Majority is every subset of more than half', default: 3, min: 1, max: 7 },
+    { name: 'acceptors', description: 'number of acceptors; Majority = every set of floor(n/2)+1 of them', default: 3, min: 1, max: 7 },
     { name: 'ballots', description: 'Ballot = {0 .. ballots-1}', default: 2, min: 1, max: 8 },
   ],
   variants: [

@@ -45,11 +45,24 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (isParseArgsError(e)) {
-      console.error(`faultline: ${(e as Error).message.split('\n')[0]}`);
+      console.error(`faultline: ${parseArgsMessage(e as Error)}`);
       return 2;
     }
     throw e;
   }
+}
+
+/** node:util's parseArgs messages are long; say the part a user needs. */
+function parseArgsMessage(e: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(e.message);
+  if (unknown !== null) return `unknown option '${unknown[1]}' (see faultline help)`;
+  const missing = /Option '([^' ]+)[^']*' argument missing/.exec(e.message);
+  if (missing !== null) return `option '${missing[1]}' needs a value`;
+  const ambiguous = /Option '([^' ]+)[^']*' argument is ambiguous/.exec(e.message);
+  if (ambiguous !== null) {
+    return `option '${ambiguous[1]}' needs a value; a value starting with '-' is written ${ambiguous[1]}=-VALUE`;
+  }
+  return e.message.split('\n')[0];
 }
 
 function isParseArgsError(e: unknown): boolean {
