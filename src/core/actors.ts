@@ -1,0 +1,455 @@
+// Actor systems: a protocol is written per node, as a handler from (node state, one input) to
+// (new state, effects as data); this module composes N nodes with a network and a fault model
+// into a Model, so no protocol re-implements message passing or fault injection.
+//
+// Inputs: a message, a timer firing, a client request, a restart after a crash.
+// Effects (etcd's Ready): send, set/cancel a named timer, persist durable state, reply to a
+// client. A handler's step is atomic: its persist happens before its sends are visible
+// ("persist before send" holds by construction).
+//
+// Network semantics (a parameter): `unordered` — a multiset, any message may be delivered next
+// (the default); `fifo` — per-channel order, only the head of each (from, to) channel may be
+// delivered (TCP-like; ZAB needs it). Faults are explicit actions with budgets: drop,
+// duplicate, crash (volatile state and timers lost, persisted state kept), restart, partition
+// into two sides (messages across are lost while it lasts) and heal. Timers fire as
+// nondeterministic actions while armed: abstract time, no clocks.
+
+import type { Invariant, Model, Witness } from './model.ts';
+import { compareValues, setAdd, updateAt } from './data.ts';
+
+export type NodeId = string;
+
+export type NodeInput<M, Op> =
+  | { readonly kind: 'receive'; readonly from: NodeId; readonly msg: M }
+  | { readonly kind: 'timeout'; readonly timer: string }
+  | { readonly kind: 'request'; readonly client: number; readonly op: Op };
+
+/** What a handler asks for, applied in order after the step. */
+export type Effect<M, D, R> =
+  | { readonly kind: 'send'; readonly to: NodeId; readonly msg: M }
+  | { readonly kind: 'set-timer'; readonly timer: string }
+  | { readonly kind: 'cancel-timer'; readonly timer: string }
+  /** Replace the node's durable record (survives crashes). */
+  | { readonly kind: 'persist'; readonly data: D }
+  | { readonly kind: 'reply'; readonly client: number; readonly result: R };
+
+export interface HandlerResult<S, M, D, R> {
+  readonly state: S;
+  readonly effects?: readonly Effect<M, D, R>[];
+}
+
+export interface NodeContext {
+  readonly id: NodeId;
+  /** Every node of the system, in the system's order. */
+  readonly nodes: readonly NodeId[];
+}
+
+/** One role's behaviour. Roles may differ per node (coordinator, participant, acceptor...). */
+export interface NodeSpec<S, M, D, Op, R> {
+  /** The node's state at system start (and its first effects, e.g. arming a timer). */
+  init(ctx: NodeContext): HandlerResult<S, M, D, R>;
+  handle(state: S, input: NodeInput<M, Op>, ctx: NodeContext): HandlerResult<S, M, D, R>;
+  /** Recovery after a crash from the last persisted record (undefined if none). Defaults to
+   * `init`, i.e. a node that persists nothing forgets everything. */
+  restart?(durable: D | undefined, ctx: NodeContext): HandlerResult<S, M, D, R>;
+}
+
+export interface Envelope<M> {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly msg: M;
+}
+
+export type NetworkSemantics = 'unordered' | 'fifo';
+
+export interface FaultBudget {
+  readonly dropsMax?: number;
+  readonly duplicatesMax?: number;
+  readonly crashesMax?: number;
+  readonly partitionsMax?: number;
+  /** Nodes that may crash (default: all). */
+  readonly crashable?: readonly NodeId[];
+}
+
+export interface ClientScript<Op> {
+  readonly client: number;
+  /** The node the client sends its requests to. */
+  readonly node: NodeId;
+  /** Operations issued one at a time: the next only after the previous returned. */
+  readonly ops: readonly Op[];
+}
+
+/** A client operation's invoke and return, as recorded in the system's history. */
+export type HistoryEvent<Op, R> =
+  | { readonly kind: 'invoke'; readonly client: number; readonly op: Op; readonly node: NodeId }
+  | { readonly kind: 'return'; readonly client: number; readonly result: R; readonly node: NodeId };
+
+export interface NodeSlot<S, D> {
+  /** Undefined while the node is crashed. */
+  readonly state: S | undefined;
+  readonly durable: D | undefined;
+  /** Armed timers, sorted. */
+  readonly timers: readonly string[];
+}
+
+export interface SystemState<S, M, D, Op, R> {
+  readonly nodes: readonly NodeSlot<S, D>[];
+  /** unordered: a sorted multiset of envelopes; fifo: channels in sorted order, each a queue. */
+  readonly network: readonly Envelope<M>[];
+  /** For each client, how many of its ops were invoked, and whether one is outstanding. */
+  readonly clients: readonly { readonly next: number; readonly waiting: boolean }[];
+  readonly history: readonly HistoryEvent<Op, R>[];
+  readonly faults: { readonly drops: number; readonly duplicates: number; readonly crashes: number; readonly partitions: number };
+  /** While partitioned: the node ids on one side (containing the first node), else undefined. */
+  readonly partition: readonly NodeId[] | undefined;
+}
+
+export type SystemAction<M> =
+  | { readonly kind: 'deliver'; readonly envelope: Envelope<M> }
+  | { readonly kind: 'timeout'; readonly node: NodeId; readonly timer: string }
+  | { readonly kind: 'request'; readonly client: number }
+  | { readonly kind: 'drop'; readonly envelope: Envelope<M> }
+  | { readonly kind: 'duplicate'; readonly envelope: Envelope<M> }
+  | { readonly kind: 'crash'; readonly node: NodeId }
+  | { readonly kind: 'restart'; readonly node: NodeId }
+  | { readonly kind: 'partition'; readonly side: readonly NodeId[] }
+  | { readonly kind: 'heal' };
+
+export const FAULT_KINDS: ReadonlySet<SystemAction<unknown>['kind']> = new Set([
+  'drop', 'duplicate', 'crash', 'restart', 'partition', 'heal',
+]);
+
+export interface ActorSystemSpec<S, M, D, Op, R> {
+  readonly nodes: readonly { readonly id: NodeId; readonly spec: NodeSpec<S, M, D, Op, R> }[];
+  readonly network?: NetworkSemantics;
+  readonly faults?: FaultBudget;
+  readonly clients?: readonly ClientScript<Op>[];
+  readonly invariants: readonly Invariant<SystemState<S, M, D, Op, R>>[];
+  readonly sometimes: readonly Witness<SystemState<S, M, D, Op, R>>[];
+  /** The run's goal (e.g. every participant decided): a state where it holds is final, and a
+   * state where only faults are enabled and it does not hold is stuck. */
+  readonly goal?: (state: SystemState<S, M, D, Op, R>) => boolean;
+  /** Message in protocol words: `Prepare b=3`. */
+  readonly describeMessage: (msg: M) => string;
+  readonly describeOp?: (op: Op) => string;
+}
+
+export type ActorModel<S, M, D, Op, R> = Model<SystemState<S, M, D, Op, R>, SystemAction<M>> & {
+  /** Whether an action is a fault (drop, duplicate, crash, restart, partition, heal). */
+  isFault(action: SystemAction<M>): boolean;
+  readonly goal?: (state: SystemState<S, M, D, Op, R>) => boolean;
+  readonly nodeIds: readonly NodeId[];
+};
+
+export function actorSystem<S, M, D, Op, R>(spec: ActorSystemSpec<S, M, D, Op, R>): ActorModel<S, M, D, Op, R> {
+  return new ActorSystem(spec).model();
+}
+
+type Sys<S, M, D, Op, R> = SystemState<S, M, D, Op, R>;
+
+class ActorSystem<S, M, D, Op, R> {
+  private readonly ids: readonly NodeId[];
+  private readonly semantics: NetworkSemantics;
+  private readonly budget: Required<Omit<FaultBudget, 'crashable'>> & { crashable: readonly NodeId[] };
+
+  constructor(private readonly spec: ActorSystemSpec<S, M, D, Op, R>) {
+    this.ids = spec.nodes.map((n) => n.id);
+    if (new Set(this.ids).size !== this.ids.length) throw new Error(`node ids must be distinct: ${this.ids.join(', ')}`);
+    this.semantics = spec.network ?? 'unordered';
+    if (this.semantics !== 'unordered' && this.semantics !== 'fifo') {
+      throw new Error(`unknown network semantics '${String(this.semantics)}' (unordered or fifo)`);
+    }
+    const f = spec.faults ?? {};
+    this.budget = {
+      dropsMax: f.dropsMax ?? 0,
+      duplicatesMax: f.duplicatesMax ?? 0,
+      crashesMax: f.crashesMax ?? 0,
+      partitionsMax: f.partitionsMax ?? 0,
+      crashable: f.crashable ?? this.ids,
+    };
+    for (const [name, v] of Object.entries(this.budget)) {
+      if (typeof v === 'number' && !(Number.isInteger(v) && v >= 0)) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+    }
+    for (const c of spec.clients ?? []) this.indexOf(c.node);
+  }
+
+  model(): ActorModel<S, M, D, Op, R> {
+    const spec = this.spec;
+    return {
+      init: [this.initial()],
+      actions: (s) => this.actions(s),
+      step: (s, a) => this.step(s, a),
+      invariants: spec.invariants,
+      sometimes: spec.sometimes,
+      describe: (a) => this.describe(a),
+      isFinal: spec.goal,
+      isFault: (a) => FAULT_KINDS.has(a.kind),
+      goal: spec.goal,
+      nodeIds: this.ids,
+    };
+  }
+
+  private ctx(i: number): NodeContext {
+    return { id: this.ids[i], nodes: this.ids };
+  }
+
+  private indexOf(id: NodeId): number {
+    const i = this.ids.indexOf(id);
+    if (i < 0) throw new Error(`unknown node '${id}' (nodes: ${this.ids.join(', ')})`);
+    return i;
+  }
+
+  private initial(): Sys<S, M, D, Op, R> {
+    let sys: Sys<S, M, D, Op, R> = {
+      nodes: this.ids.map(() => ({ state: undefined, durable: undefined, timers: [] })),
+      network: [],
+      clients: (this.spec.clients ?? []).map(() => ({ next: 0, waiting: false })),
+      history: [],
+      faults: { drops: 0, duplicates: 0, crashes: 0, partitions: 0 },
+      partition: undefined,
+    };
+    this.spec.nodes.forEach((n, i) => {
+      sys = this.apply(sys, i, n.spec.init(this.ctx(i)));
+    });
+    return sys;
+  }
+
+  /** Installs a handler's new state and applies its effects in order. */
+  private apply(sys: Sys<S, M, D, Op, R>, i: number, result: HandlerResult<S, M, D, R>): Sys<S, M, D, Op, R> {
+    let slot: NodeSlot<S, D> = { ...sys.nodes[i], state: result.state };
+    let network = sys.network;
+    let history = sys.history;
+    let clients = sys.clients;
+    for (const e of result.effects ?? []) {
+      switch (e.kind) {
+        case 'send':
+          this.indexOf(e.to);
+          if (!this.crossesPartition(sys.partition, this.ids[i], e.to)) {
+            network = this.enqueue(network, { from: this.ids[i], to: e.to, msg: e.msg });
+          }
+          break;
+        case 'set-timer':
+          slot = { ...slot, timers: setAdd(slot.timers, e.timer) };
+          break;
+        case 'cancel-timer':
+          slot = { ...slot, timers: slot.timers.filter((t) => t !== e.timer) };
+          break;
+        case 'persist':
+          slot = { ...slot, durable: e.data };
+          break;
+        case 'reply': {
+          const c = clients[e.client];
+          if (c === undefined || !c.waiting) throw new Error(`${this.ids[i]} replied to client ${e.client}, which has no outstanding request`);
+          clients = updateAt(clients, e.client, { ...c, waiting: false });
+          history = [...history, { kind: 'return', client: e.client, result: e.result, node: this.ids[i] }];
+          break;
+        }
+        default: {
+          const never: never = e;
+          throw new Error(`unknown effect ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    return { ...sys, nodes: updateAt(sys.nodes, i, slot), network, history, clients };
+  }
+
+  /** Adds a message: in a sorted multiset (unordered), or at the end of its channel (fifo,
+   * where the network array keeps channels grouped and ordered by (from, to)). */
+  private enqueue(network: readonly Envelope<M>[], env: Envelope<M>): readonly Envelope<M>[] {
+    const out = network.slice();
+    if (this.semantics === 'unordered') {
+      let lo = 0;
+      while (lo < out.length && compareValues(out[lo], env) <= 0) lo++;
+      out.splice(lo, 0, env);
+      return out;
+    }
+    let at = 0;
+    while (at < out.length && channelOrder(out[at], env) <= 0) at++;
+    out.splice(at, 0, env);
+    return out;
+  }
+
+  private crossesPartition(partition: readonly NodeId[] | undefined, a: NodeId, b: NodeId): boolean {
+    return partition !== undefined && partition.includes(a) !== partition.includes(b);
+  }
+
+  private actions(sys: Sys<S, M, D, Op, R>): SystemAction<M>[] {
+    const out: SystemAction<M>[] = [];
+    const deliverable = this.deliverable(sys);
+    for (const envelope of deliverable) {
+      if (sys.nodes[this.indexOf(envelope.to)].state !== undefined) out.push({ kind: 'deliver', envelope });
+    }
+    sys.nodes.forEach((slot, i) => {
+      if (slot.state === undefined) return;
+      for (const timer of slot.timers) out.push({ kind: 'timeout', node: this.ids[i], timer });
+    });
+    (this.spec.clients ?? []).forEach((c, client) => {
+      const st = sys.clients[client];
+      if (!st.waiting && st.next < c.ops.length && sys.nodes[this.indexOf(c.node)].state !== undefined) {
+        out.push({ kind: 'request', client });
+      }
+    });
+    this.faultActions(sys, deliverable, out);
+    return out;
+  }
+
+  /** Messages that may be delivered next: all distinct ones (unordered) or channel heads. */
+  private deliverable(sys: Sys<S, M, D, Op, R>): Envelope<M>[] {
+    const out: Envelope<M>[] = [];
+    for (let k = 0; k < sys.network.length; k++) {
+      const env = sys.network[k];
+      const prev = sys.network[k - 1];
+      if (prev === undefined) {
+        out.push(env);
+        continue;
+      }
+      const same = this.semantics === 'unordered' ? compareValues(prev, env) === 0 : channelOrder(prev, env) === 0;
+      if (!same) out.push(env);
+    }
+    return out;
+  }
+
+  private faultActions(sys: Sys<S, M, D, Op, R>, deliverable: readonly Envelope<M>[], out: SystemAction<M>[]): void {
+    const f = sys.faults;
+    const b = this.budget;
+    if (f.drops < b.dropsMax) for (const envelope of deliverable) out.push({ kind: 'drop', envelope });
+    if (f.duplicates < b.duplicatesMax) for (const envelope of deliverable) out.push({ kind: 'duplicate', envelope });
+    sys.nodes.forEach((slot, i) => {
+      const id = this.ids[i];
+      if (slot.state !== undefined && f.crashes < b.crashesMax && b.crashable.includes(id)) out.push({ kind: 'crash', node: id });
+      if (slot.state === undefined) out.push({ kind: 'restart', node: id });
+    });
+    if (sys.partition !== undefined) out.push({ kind: 'heal' });
+    else if (f.partitions < b.partitionsMax) {
+      for (const side of twoSidedSplits(this.ids)) out.push({ kind: 'partition', side });
+    }
+  }
+
+  private step(sys: Sys<S, M, D, Op, R>, a: SystemAction<M>): Sys<S, M, D, Op, R> {
+    switch (a.kind) {
+      case 'deliver': {
+        const i = this.indexOf(a.envelope.to);
+        const rest = { ...sys, network: this.remove(sys.network, a.envelope) };
+        return this.handle(rest, i, { kind: 'receive', from: a.envelope.from, msg: a.envelope.msg });
+      }
+      case 'timeout': {
+        const i = this.indexOf(a.node);
+        const slot = sys.nodes[i];
+        const disarmed = { ...sys, nodes: updateAt(sys.nodes, i, { ...slot, timers: slot.timers.filter((t) => t !== a.timer) }) };
+        return this.handle(disarmed, i, { kind: 'timeout', timer: a.timer });
+      }
+      case 'request':
+        return this.request(sys, a.client);
+      case 'drop':
+        return { ...sys, network: this.remove(sys.network, a.envelope), faults: { ...sys.faults, drops: sys.faults.drops + 1 } };
+      case 'duplicate':
+        return { ...sys, network: this.enqueue(sys.network, a.envelope), faults: { ...sys.faults, duplicates: sys.faults.duplicates + 1 } };
+      case 'crash':
+        return this.crash(sys, this.indexOf(a.node));
+      case 'restart': {
+        const i = this.indexOf(a.node);
+        const node = this.spec.nodes[i].spec;
+        const durable = sys.nodes[i].durable;
+        const result = node.restart ? node.restart(durable, this.ctx(i)) : node.init(this.ctx(i));
+        return this.apply(sys, i, result);
+      }
+      case 'partition':
+        return {
+          ...sys,
+          partition: a.side,
+          network: sys.network.filter((e) => !this.crossesPartition(a.side, e.from, e.to)),
+          faults: { ...sys.faults, partitions: sys.faults.partitions + 1 },
+        };
+      case 'heal':
+        return { ...sys, partition: undefined };
+      default: {
+        const never: never = a;
+        throw new Error(`unknown system action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private handle(sys: Sys<S, M, D, Op, R>, i: number, input: NodeInput<M, Op>): Sys<S, M, D, Op, R> {
+    const state = sys.nodes[i].state;
+    if (state === undefined) throw new Error(`${this.ids[i]} is crashed and cannot handle ${input.kind}`);
+    return this.apply(sys, i, this.spec.nodes[i].spec.handle(state, input, this.ctx(i)));
+  }
+
+  private request(sys: Sys<S, M, D, Op, R>, client: number): Sys<S, M, D, Op, R> {
+    const script = this.spec.clients![client];
+    const op = script.ops[sys.clients[client].next];
+    const i = this.indexOf(script.node);
+    const invoked: Sys<S, M, D, Op, R> = {
+      ...sys,
+      clients: updateAt(sys.clients, client, { next: sys.clients[client].next + 1, waiting: true }),
+      history: [...sys.history, { kind: 'invoke', client, op, node: script.node }],
+    };
+    return this.handle(invoked, i, { kind: 'request', client, op });
+  }
+
+  /** Volatile state and timers are lost; the durable record stays. Under fifo semantics the
+   * node's connections break, so its channels (both directions) are emptied. */
+  private crash(sys: Sys<S, M, D, Op, R>, i: number): Sys<S, M, D, Op, R> {
+    const id = this.ids[i];
+    const network = this.semantics === 'fifo' ? sys.network.filter((e) => e.from !== id && e.to !== id) : sys.network;
+    return {
+      ...sys,
+      nodes: updateAt(sys.nodes, i, { state: undefined, durable: sys.nodes[i].durable, timers: [] }),
+      network,
+      faults: { ...sys.faults, crashes: sys.faults.crashes + 1 },
+    };
+  }
+
+  /** Removes one copy: the first equal envelope (unordered) or the head of its channel (fifo). */
+  private remove(network: readonly Envelope<M>[], env: Envelope<M>): readonly Envelope<M>[] {
+    const k = this.semantics === 'unordered'
+      ? network.findIndex((e) => compareValues(e, env) === 0)
+      : network.findIndex((e) => channelOrder(e, env) === 0);
+    if (k < 0 || compareValues(network[k], env) !== 0) throw new Error(`message ${JSON.stringify(env)} is not deliverable`);
+    return [...network.slice(0, k), ...network.slice(k + 1)];
+  }
+
+  private describe(a: SystemAction<M>): string {
+    const msg = (e: Envelope<M>) => `${e.from}->${e.to} ${this.spec.describeMessage(e.msg)}`;
+    switch (a.kind) {
+      case 'deliver':
+        return msg(a.envelope);
+      case 'timeout':
+        return `timeout ${a.node} ${a.timer}`;
+      case 'request': {
+        const c = this.spec.clients![a.client];
+        return `client${a.client}->${c.node} request`;
+      }
+      case 'drop':
+        return `drop ${msg(a.envelope)}`;
+      case 'duplicate':
+        return `duplicate ${msg(a.envelope)}`;
+      case 'crash':
+        return `crash ${a.node}`;
+      case 'restart':
+        return `restart ${a.node}`;
+      case 'partition':
+        return `partition {${a.side.join(',')}} | {${this.ids.filter((x) => !a.side.includes(x)).join(',')}}`;
+      case 'heal':
+        return 'heal partition';
+    }
+  }
+}
+
+/** Channels ordered by (from, to); messages within a channel keep their order. */
+function channelOrder<M>(a: Envelope<M>, b: Envelope<M>): number {
+  return a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0;
+}
+
+/** Every split of the nodes into two non-empty sides, each named once by the side holding the
+ * first node. */
+export function twoSidedSplits(ids: readonly NodeId[]): NodeId[][] {
+  const out: NodeId[][] = [];
+  const rest = ids.length - 1;
+  for (let mask = 0; mask < (1 << rest) - 1; mask++) {
+    const side = [ids[0]];
+    for (let k = 0; k < rest; k++) if (mask & (1 << k)) side.push(ids[k + 1]);
+    out.push(side);
+  }
+  return out;
+}
