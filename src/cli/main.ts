@@ -11,6 +11,7 @@ import { renderSteps } from '../render/text.ts';
 import { parseChoice, parseParams, parsePositiveInt, parseSeconds } from './args.ts';
 import { checkAll, runCheck, type CheckOutcome } from './check.ts';
 import { renderCheck, renderSummary, outcomeJson } from './report.ts';
+import { livenessCommand, mergeCommand, simulateCommand } from './more.ts';
 
 const USAGE = `usage:
   faultline list [--json]
@@ -18,7 +19,12 @@ const USAGE = `usage:
                   [--depth-max N] [--states-max N] [--time-limit SECONDS] [--no-deadlock]
                   [--json] [--save DIR]
   faultline check --all [bounds as above] [--json] [--save DIR]
-  faultline replay <trace.json> [--json]`;
+  faultline replay <trace.json> [--json]
+  faultline simulate <model> [--variant V] [--param KEY=VALUE ...] [--runs N] [--depth-max N]
+                  [--seed S] [--shard I/N] [--json] [--save DIR]
+  faultline merge <report.json ...> [--json]
+  faultline liveness <model> [--variant V] [--param KEY=VALUE ...] [--states-max N]
+                  [--json] [--save DIR] [--dot FILE]`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,6 +36,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return check(rest);
       case 'replay':
         return replay(rest);
+      case 'simulate':
+        return simulateCommand(rest);
+      case 'merge':
+        return mergeCommand(rest);
+      case 'liveness':
+        return livenessCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -37,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new InputError(`unknown command '${command}' (commands: list, check, replay)`);
+        throw new InputError(`unknown command '${command}' (commands: list, check, replay, simulate, merge, liveness)`);
     }
   } catch (e) {
     if (e instanceof InputError) {

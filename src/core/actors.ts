@@ -137,7 +137,8 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
 export type ActorModel<S, M, D, Op, R> = Model<SystemState<S, M, D, Op, R>, SystemAction<M>> & {
   /** Whether an action is a fault (drop, duplicate, crash, restart, partition, heal). */
   isFault(action: SystemAction<M>): boolean;
-  readonly goal?: (state: SystemState<S, M, D, Op, R>) => boolean;
+  /** Message delivery is weakly fair; timeouts and client requests are not. */
+  isFair(action: SystemAction<M>): boolean;
   readonly nodeIds: readonly NodeId[];
 };
 
@@ -184,7 +185,8 @@ class ActorSystem<S, M, D, Op, R> {
       describe: (a) => this.describe(a),
       isFinal: spec.goal,
       isFault: (a) => FAULT_KINDS.has(a.kind),
-      goal: spec.goal,
+      isFair: (a) => a.kind === 'deliver',
+      ...(spec.goal === undefined ? {} : { goal: spec.goal }),
       nodeIds: this.ids,
     };
   }

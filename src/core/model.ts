@@ -30,6 +30,14 @@ export interface Model<S, A> {
   /** A state with no enabled action is a deadlock unless `isFinal` says the run may end
    * there (TLC checks deadlock by default; a finished transaction is not a deadlock). */
   isFinal?(state: S): boolean;
+  /** Whether an action is a fault (drop, crash, partition...): liveness asks what happens
+   * once faults stop, so a state where only faults are enabled is stuck. */
+  isFault?(action: A): boolean;
+  /** Whether an action is under weak fairness for liveness (default: every action that is not
+   * a fault). Actor systems make message delivery fair, not timeouts. */
+  isFair?(action: A): boolean;
+  /** The goal of a run for liveness (e.g. every RM decided). Defaults to `isFinal`. */
+  goal?(state: S): boolean;
   /** Canonical view of a state used for hashing (e.g. with symmetry applied). Defaults to
    * the state itself; plain records are hashed independently of key order. */
   canonical?(state: S): unknown;

@@ -44,6 +44,9 @@ export interface TraceFile {
   /** Set when the run came from a seeded search (fast-check or swarm simulation). */
   readonly seed?: number;
   readonly fastCheckPath?: string;
+  /** For a livelock lasso: the step after which the cycle starts (the last state equals the
+   * state after this many steps). */
+  readonly cycleStart?: number;
   /** Index into the model's initial states. */
   readonly init: number;
   readonly initialState?: unknown;

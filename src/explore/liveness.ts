@@ -1,0 +1,284 @@
+// Liveness on the explored state graph: does every run reach the model's goal once faults stop?
+//
+// - Stuck states: the goal does not hold and nothing but faults is enabled (a 2PC participant
+//   prepared while the coordinator is down). Reported with the shortest trace to one.
+// - Livelocks: a reachable cycle of fault-free steps that never reaches the goal (dueling
+//   Paxos proposers), under weak fairness of the model's fair actions (message delivery in
+//   actor systems): a cycle that keeps a fair action enabled and never takes it is not a real
+//   run. Found with Tarjan's strongly connected components (@dagrejs/graphlib) on the graph of
+//   non-goal states and fault-free edges; reported as a lasso (prefix + cycle) that replays.
+//
+// The whole graph is kept in memory (states and edges), so this is for small models; a state
+// bound makes the analysis partial and the result says so.
+
+import { Graph, alg } from '@dagrejs/graphlib';
+import type { AnyModel } from '../core/model.ts';
+import { fingerprintInto } from '../core/fingerprint.ts';
+import { canonicalJson } from '../core/data.ts';
+import { StateStore } from './state-store.ts';
+import { replayPath, type Run } from './path.ts';
+
+export const FAIRNESS_ASSUMPTION =
+  'weak fairness of every fair action (actor systems: message delivery): an action that stays enabled is eventually taken; faults eventually stop';
+
+export interface LivenessOptions {
+  readonly statesMax?: number;
+}
+
+export interface Lasso {
+  /** The whole run: prefix then one turn of the cycle, ending where the cycle starts. */
+  readonly run: Run;
+  readonly path: readonly number[];
+  /** Index in run.steps where the cycle starts (steps before it are the prefix). */
+  readonly cycleStart: number;
+  readonly cycleStates: number;
+}
+
+export interface LivenessResult {
+  readonly complete: boolean;
+  readonly distinctStates: number;
+  readonly edges: number;
+  readonly stuckStates: number;
+  readonly stuck?: { readonly run: Run; readonly path: readonly number[]; readonly message: string };
+  readonly livelocks: number;
+  readonly livelock?: Lasso & { readonly message: string };
+  readonly fairness: string;
+  readonly elapsedMs: number;
+}
+
+interface StateGraph {
+  readonly states: unknown[];
+  /** out[u] = list of [v, actionIndex] for every enabled action. */
+  readonly out: [number, number][][];
+  readonly store: StateStore;
+  readonly complete: boolean;
+}
+
+export function buildStateGraph(model: AnyModel, statesMax = 200_000): StateGraph {
+  const store = new StateStore();
+  const fp = new Int32Array(2);
+  const states: unknown[] = [];
+  const out: [number, number][][] = [];
+  let complete = true;
+  model.init.forEach((s, i) => {
+    fingerprintInto(s, fp);
+    if (store.insert(fp[0], fp[1], -1, i, 1) >= 0) states.push(s);
+  });
+  for (let u = 0; u < states.length; u++) {
+    const edges: [number, number][] = [];
+    model.actions(states[u]).forEach((a, k) => {
+      const t = model.step(states[u], a);
+      fingerprintInto(model.canonical ? model.canonical(t) : t, fp);
+      let v = store.find(fp[0], fp[1]);
+      if (v < 0) {
+        if (states.length >= statesMax) {
+          complete = false;
+          return;
+        }
+        v = store.insert(fp[0], fp[1], u, k, store.depth[u] + 1);
+        states.push(t);
+      }
+      edges.push([v, k]);
+    });
+    out.push(edges);
+  }
+  return { states, out, store, complete };
+}
+
+export function checkLiveness(model: AnyModel, options: LivenessOptions = {}): LivenessResult {
+  const started = performance.now();
+  const g = buildStateGraph(model, options.statesMax);
+  const goal = (s: unknown) => (model.goal ?? model.isFinal)?.call(model, s) ?? false;
+  const isFault = (a: unknown) => model.isFault?.call(model, a) ?? false;
+  const stuckIdx = findStuck(model, g, goal, isFault);
+  const live = findLivelock(model, g, goal, isFault);
+  const edges = g.out.reduce((n, e) => n + e.length, 0);
+  const stuck = stuckIdx.length === 0 ? undefined : stuckReport(model, g, stuckIdx[0]);
+  return {
+    complete: g.complete,
+    distinctStates: g.states.length,
+    edges,
+    stuckStates: stuckIdx.length,
+    ...(stuck === undefined ? {} : { stuck }),
+    livelocks: live.count,
+    ...(live.lasso === undefined ? {} : { livelock: live.lasso }),
+    fairness: FAIRNESS_ASSUMPTION,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/** Non-goal states where every enabled action is a fault, shallowest first. */
+function findStuck(model: AnyModel, g: StateGraph, goal: (s: unknown) => boolean, isFault: (a: unknown) => boolean): number[] {
+  const out: number[] = [];
+  g.states.forEach((s, u) => {
+    if (!goal(s) && model.actions(s).every(isFault)) out.push(u);
+  });
+  return out;
+}
+
+function stuckReport(model: AnyModel, g: StateGraph, u: number) {
+  const path = g.store.pathTo(u);
+  const enabled = model.actions(g.states[u]).map((a) => model.describe(a));
+  const message =
+    enabled.length === 0
+      ? 'no action is enabled and the goal is not reached'
+      : `only faults are enabled (${enabled.join('; ')}) and the goal is not reached`;
+  return { run: replayPath(model, path), path, message };
+}
+
+/** Fair, non-trivial SCCs of the non-goal, fault-free subgraph; the shallowest one as a lasso. */
+function findLivelock(
+  model: AnyModel,
+  g: StateGraph,
+  goal: (s: unknown) => boolean,
+  isFault: (a: unknown) => boolean,
+): { count: number; lasso?: Lasso & { message: string } } {
+  const graph = new Graph({ directed: true });
+  const eligible = g.states.map((s) => !goal(s));
+  const actionsOf = g.states.map((s) => model.actions(s));
+  g.states.forEach((_, u) => {
+    if (eligible[u]) graph.setNode(String(u));
+  });
+  g.out.forEach((edges, u) => {
+    if (!eligible[u]) return;
+    for (const [v, k] of edges) {
+      if (eligible[v] && !isFault(actionsOf[u][k])) graph.setEdge(String(u), String(v));
+    }
+  });
+  const fair = (a: unknown) => (model.isFair ? model.isFair(a) : !isFault(a));
+  const candidates: number[][] = [];
+  for (const comp of alg.tarjan(graph)) {
+    const members = comp.map(Number).sort((a, b) => a - b);
+    const selfLoop = members.length === 1 && graph.hasEdge(comp[0], comp[0]);
+    if (members.length < 2 && !selfLoop) continue;
+    if (isFairComponent(members, g, actionsOf, fair, isFault)) candidates.push(members);
+  }
+  if (candidates.length === 0) return { count: 0 };
+  candidates.sort((a, b) => g.store.depth[a[0]] - g.store.depth[b[0]] || a[0] - b[0]);
+  const lasso = buildLasso(model, g, candidates[0], actionsOf, fair, isFault);
+  return { count: candidates.length, lasso };
+}
+
+/** Weak fairness holds on an SCC when every fair action enabled in all of its states is taken
+ * on some edge inside it (actions are identified by their canonical JSON). */
+function isFairComponent(
+  members: readonly number[],
+  g: StateGraph,
+  actionsOf: readonly (readonly unknown[])[],
+  fair: (a: unknown) => boolean,
+  isFault: (a: unknown) => boolean,
+): boolean {
+  return alwaysEnabledFair(members, actionsOf, fair).every((key) => takenInside(members, key, g, actionsOf, isFault));
+}
+
+function alwaysEnabledFair(members: readonly number[], actionsOf: readonly (readonly unknown[])[], fair: (a: unknown) => boolean): string[] {
+  let keys: Set<string> | undefined;
+  for (const u of members) {
+    const here = new Set(actionsOf[u].filter(fair).map((a) => canonicalJson(a)));
+    keys = keys === undefined ? here : new Set([...keys].filter((k) => here.has(k)));
+    if (keys.size === 0) break;
+  }
+  return [...(keys ?? [])];
+}
+
+function takenInside(
+  members: readonly number[],
+  key: string,
+  g: StateGraph,
+  actionsOf: readonly (readonly unknown[])[],
+  isFault: (a: unknown) => boolean,
+): boolean {
+  const inside = new Set(members);
+  return members.some((u) =>
+    g.out[u].some(([v, k]) => inside.has(v) && !isFault(actionsOf[u][k]) && canonicalJson(actionsOf[u][k]) === key),
+  );
+}
+
+/** A lasso: the shortest path to the component's shallowest state, then a cycle through the
+ * component that takes every fair action enabled throughout it. */
+function buildLasso(
+  model: AnyModel,
+  g: StateGraph,
+  members: readonly number[],
+  actionsOf: readonly (readonly unknown[])[],
+  fair: (a: unknown) => boolean,
+  isFault: (a: unknown) => boolean,
+): Lasso & { message: string } {
+  const inside = new Set(members);
+  const entry = members[0];
+  const prefix = g.store.pathTo(entry);
+  const must = alwaysEnabledFair(members, actionsOf, fair);
+  const cycle: number[] = [];
+  let at = entry;
+  for (const key of must) {
+    const hop = pathInside(g, inside, actionsOf, isFault, at, (u, k) => canonicalJson(actionsOf[u][k]) === key);
+    cycle.push(...hop.actions);
+    at = hop.end;
+  }
+  const back = pathInside(g, inside, actionsOf, isFault, at, (_u, _k, v) => v === entry, cycle.length === 0);
+  cycle.push(...back.actions);
+  const path = [...prefix, ...cycle];
+  const run = replayPath(model, path);
+  const labels = [...new Set(cycle.map((_, i) => run.steps[prefix.length - 1 + i].label))];
+  return {
+    run,
+    path,
+    cycleStart: prefix.length - 1,
+    cycleStates: members.length,
+    message: `a cycle of ${cycle.length} fault-free steps (${labels.join('; ')}) repeats forever without reaching the goal`,
+  };
+}
+
+/** BFS inside the component from `from` to the first edge (u -k-> v) accepted by `done`;
+ * returns the action indices and the state reached. */
+function pathInside(
+  g: StateGraph,
+  inside: ReadonlySet<number>,
+  actionsOf: readonly (readonly unknown[])[],
+  isFault: (a: unknown) => boolean,
+  from: number,
+  done: (u: number, k: number, v: number) => boolean,
+  needStep = false,
+): { actions: number[]; end: number } {
+  const prev = new Map<number, [number, number]>();
+  const queue = [from];
+  const seen = new Set([from]);
+  for (let q = 0; q < queue.length; q++) {
+    const u = queue[q];
+    for (const [v, k] of g.out[u]) {
+      if (!inside.has(v) || isFault(actionsOf[u][k])) continue;
+      if (done(u, k, v)) {
+        const actions = [k];
+        for (let w = u; w !== from; ) {
+          const [p, pk] = prev.get(w)!;
+          actions.unshift(pk);
+          w = p;
+        }
+        return { actions, end: v };
+      }
+      if (!seen.has(v)) {
+        seen.add(v);
+        prev.set(v, [u, k]);
+        queue.push(v);
+      }
+    }
+  }
+  if (!needStep && done(from, -1, from)) return { actions: [], end: from };
+  throw new Error('liveness: no path inside a strongly connected component (faultline bug)');
+}
+
+/** The explored graph in Graphviz DOT, for small models. */
+export function stateGraphDot(model: AnyModel, options: { statesMax?: number; label?: (s: unknown) => string } = {}): string {
+  const g = buildStateGraph(model, options.statesMax ?? 2_000);
+  const label = options.label ?? ((s: unknown) => canonicalJson(s));
+  const esc = (t: string) => t.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const lines = ['digraph faultline {', '  node [shape=box, fontsize=9];'];
+  g.states.forEach((s, u) => lines.push(`  s${u} [label="${esc(label(s))}"${u < model.init.length ? ', penwidth=2' : ''}];`));
+  g.out.forEach((edges, u) => {
+    const acts = model.actions(g.states[u]);
+    for (const [v, k] of edges) lines.push(`  s${u} -> s${v} [label="${esc(model.describe(acts[k]))}"];`);
+  });
+  if (!g.complete) lines.push('  truncated [shape=plaintext, label="graph truncated at the state bound"];');
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
