@@ -78,6 +78,11 @@ describe('actor systems', () => {
     expect(r2.distinctStates).toBe(r.distinctStates);
   });
 
+  it('an unknown network semantics or a negative budget is bad input', () => {
+    expect(() => windowModel({ n: 1, network: 'tcp' as never })).toThrow(/unknown network semantics 'tcp' \(unordered or fifo\)/);
+    expect(() => windowModel({ n: 1, faults: { dropsMax: -1 } })).toThrow(/dropsMax must be a non-negative integer, got -1/);
+  });
+
   it('splits nodes into two non-empty sides, each split named once', () => {
     expect(twoSidedSplits(['a', 'b', 'c'])).toEqual([['a'], ['a', 'b'], ['a', 'c']]);
   });

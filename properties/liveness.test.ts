@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../src/core/model.ts';
+import type { Model, ModelDefinition } from '../src/core/model.ts';
+import { replayTrace, traceFromRun, validateTrace } from '../src/trace/trace.ts';
 import { checkLiveness, stateGraphDot } from '../src/explore/liveness.ts';
 import { windowModel } from './fixtures/window.ts';
 
@@ -79,5 +80,34 @@ describe('liveness', () => {
     const dot = stateGraphDot(graphModel({ a: [['go', 'b']], b: [] }, { goal: ['b'] }));
     expect(dot).toContain('s0 -> s1 [label="go"];');
     expect(dot.startsWith('digraph faultline {')).toBe(true);
+  });
+});
+
+describe('liveness traces', () => {
+  const duel = () =>
+    graphModel(
+      {
+        idle: [['p1 prepare', 'p1']],
+        p1: [['p2 preempts', 'p2'], ['p1 accept', 'chosen']],
+        p2: [['p1 preempts', 'p1'], ['p2 accept', 'chosen']],
+        chosen: [],
+      },
+      { goal: ['chosen'] },
+    );
+  const def: ModelDefinition = {
+    name: 'duel', summary: 'dueling proposers as a graph', source: 'test', params: [],
+    variants: [{ name: 'default', description: 'x', expect: { status: 'holds' } }],
+    create: () => duel(),
+  };
+  const info = { model: 'duel', variant: 'default', params: {}, outcome: 'violation' as const };
+
+  it('a saved livelock lasso replays and is recognised as a cycle without the goal', () => {
+    const l = checkLiveness(duel()).livelock!;
+    const trace = { ...traceFromRun({ ...info, property: 'livelock' }, l.run), cycleStart: l.cycleStart };
+    const r = replayTrace(validateTrace(JSON.parse(JSON.stringify(trace)), 'duel.json'), 'duel.json', () => def);
+    expect(r.reproduced).toBe(true);
+    expect(r.observed).toBe('livelock: a 2-step cycle returns to the state after step 1 without reaching the goal');
+    const bad = replayTrace({ ...trace, cycleStart: 0 }, 'duel.json', () => def);
+    expect([bad.reproduced, bad.observed]).toEqual([false, 'the cycle does not return to its first state']);
   });
 });

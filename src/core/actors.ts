@@ -15,6 +15,7 @@
 // nondeterministic actions while armed: abstract time, no clocks.
 
 import type { Invariant, Model, Witness } from './model.ts';
+import { InputError } from './model.ts';
 import { compareValues, setAdd, updateAt } from './data.ts';
 
 export type NodeId = string;
@@ -158,7 +159,7 @@ class ActorSystem<S, M, D, Op, R> {
     if (new Set(this.ids).size !== this.ids.length) throw new Error(`node ids must be distinct: ${this.ids.join(', ')}`);
     this.semantics = spec.network ?? 'unordered';
     if (this.semantics !== 'unordered' && this.semantics !== 'fifo') {
-      throw new Error(`unknown network semantics '${String(this.semantics)}' (unordered or fifo)`);
+      throw new InputError(`unknown network semantics '${String(this.semantics)}' (unordered or fifo)`);
     }
     const f = spec.faults ?? {};
     this.budget = {
@@ -169,7 +170,7 @@ class ActorSystem<S, M, D, Op, R> {
       crashable: f.crashable ?? this.ids,
     };
     for (const [name, v] of Object.entries(this.budget)) {
-      if (typeof v === 'number' && !(Number.isInteger(v) && v >= 0)) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+      if (typeof v === 'number' && !(Number.isInteger(v) && v >= 0)) throw new InputError(`${name} must be a non-negative integer, got ${v}`);
     }
     for (const c of spec.clients ?? []) this.indexOf(c.node);
   }

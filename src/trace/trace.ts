@@ -138,6 +138,9 @@ export function validateTrace(data: unknown, file: string): TraceFile {
   }
   if (!Number.isInteger(data.init) || (data.init as number) < 0) fail('"init" must be a non-negative integer');
   if (!Array.isArray(data.steps)) return fail('"steps" must be an array');
+  if (data.cycleStart !== undefined && !(Number.isInteger(data.cycleStart) && (data.cycleStart as number) >= 0)) {
+    fail('"cycleStart" must be a non-negative integer');
+  }
   data.steps.forEach((step: unknown, i: number) => {
     if (!isRecord(step) || !('action' in step)) fail(`step ${i + 1} must be an object with an "action"`);
     const rec = step as Record<string, unknown>;
@@ -200,7 +203,7 @@ export function replayTrace(trace: TraceFile, file: string, findModel: (name: st
     states.push(state);
   });
   if (early !== undefined) return { trace, model, states, reproduced: false, observed: early };
-  const { reproduced, observed } = judgeOutcome(model, trace, state);
+  const { reproduced, observed } = judgeOutcome(model, trace, states);
   return { trace, model, states, reproduced, observed };
 }
 
@@ -218,12 +221,37 @@ function earlyFailure(model: AnyModel, trace: TraceFile, state: unknown, i: numb
   return undefined;
 }
 
-function judgeOutcome(model: AnyModel, trace: TraceFile, state: unknown): { reproduced: boolean; observed: string } {
+/** A stuck trace ends where the goal does not hold and only faults are enabled; a livelock
+ * trace ends in the state where its cycle started, with no fault and no goal in the cycle. */
+function judgeLiveness(model: AnyModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
+  const goal = (s: unknown) => (model.goal ?? model.isFinal)?.call(model, s) ?? false;
+  const isFault = (a: unknown) => model.isFault?.call(model, a) ?? false;
+  const last = states[states.length - 1];
+  if (trace.property === 'stuck') {
+    const ok = !goal(last) && model.actions(last).every(isFault);
+    return { reproduced: ok, observed: ok ? 'stuck: the goal does not hold and only faults are enabled' : 'the last state is not stuck' };
+  }
+  const start = trace.cycleStart;
+  if (start === undefined || start < 0 || start >= states.length - 1) {
+    return { reproduced: false, observed: 'a livelock trace needs "cycleStart" before its last step' };
+  }
+  const closes = canonicalJson(states[start]) === canonicalJson(last);
+  const cycle = trace.steps.slice(start);
+  const faulty = cycle.some((s) => isFault(s.action));
+  const reachesGoal = states.slice(start).some(goal);
+  const ok = closes && !faulty && !reachesGoal;
+  const why = !closes ? 'the cycle does not return to its first state' : faulty ? 'the cycle contains a fault' : 'the cycle reaches the goal';
+  return { reproduced: ok, observed: ok ? `livelock: a ${cycle.length}-step cycle returns to the state after step ${start} without reaching the goal` : why };
+}
+
+function judgeOutcome(model: AnyModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
+  const state = states[states.length - 1];
   const failing = model.invariants
     .map((inv) => ({ name: inv.name, message: inv.check(state) }))
     .filter((x) => x.message !== undefined);
   switch (trace.outcome) {
     case 'violation': {
+      if (trace.property === 'stuck' || trace.property === 'livelock') return judgeLiveness(model, trace, states);
       if (trace.property === 'deadlock') {
         const stuck = model.actions(state).length === 0 && !(model.isFinal?.(state) ?? false);
         return { reproduced: stuck, observed: stuck ? 'deadlock: no action is enabled' : 'the last state is not a deadlock' };
