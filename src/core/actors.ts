@@ -23,6 +23,8 @@ export type NodeId = string;
 export type NodeInput<M, Op> =
   | { readonly kind: 'receive'; readonly from: NodeId; readonly msg: M }
   | { readonly kind: 'timeout'; readonly timer: string }
+  /** A local choice the node may make on its own (vote yes / vote no), named by `internal`. */
+  | { readonly kind: 'internal'; readonly choice: string }
   | { readonly kind: 'request'; readonly client: number; readonly op: Op };
 
 /** What a handler asks for, applied in order after the step. */
@@ -50,6 +52,9 @@ export interface NodeSpec<S, M, D, Op, R> {
   /** The node's state at system start (and its first effects, e.g. arming a timer). */
   init(ctx: NodeContext): HandlerResult<S, M, D, R>;
   handle(state: S, input: NodeInput<M, Op>, ctx: NodeContext): HandlerResult<S, M, D, R>;
+  /** Local choices enabled in `state` (TLA+'s disjuncts such as RMPrepare / RMChooseToAbort);
+   * each becomes an action that calls `handle` with an `internal` input. */
+  internal?(state: S, ctx: NodeContext): readonly string[];
   /** Recovery after a crash from the last persisted record (undefined if none). Defaults to
    * `init`, i.e. a node that persists nothing forgets everything. */
   restart?(durable: D | undefined, ctx: NodeContext): HandlerResult<S, M, D, R>;
@@ -108,6 +113,7 @@ export interface SystemState<S, M, D, Op, R> {
 export type SystemAction<M> =
   | { readonly kind: 'deliver'; readonly envelope: Envelope<M> }
   | { readonly kind: 'timeout'; readonly node: NodeId; readonly timer: string }
+  | { readonly kind: 'internal'; readonly node: NodeId; readonly choice: string }
   | { readonly kind: 'request'; readonly client: number }
   | { readonly kind: 'drop'; readonly envelope: Envelope<M> }
   | { readonly kind: 'duplicate'; readonly envelope: Envelope<M> }
@@ -138,7 +144,7 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
 export type ActorModel<S, M, D, Op, R> = Model<SystemState<S, M, D, Op, R>, SystemAction<M>> & {
   /** Whether an action is a fault (drop, duplicate, crash, restart, partition, heal). */
   isFault(action: SystemAction<M>): boolean;
-  /** Message delivery is weakly fair; timeouts and client requests are not. */
+  /** Message delivery and local choices are weakly fair; timeouts and client requests are not. */
   isFair(action: SystemAction<M>): boolean;
   readonly nodeIds: readonly NodeId[];
 };
@@ -186,7 +192,7 @@ class ActorSystem<S, M, D, Op, R> {
       describe: (a) => this.describe(a),
       isFinal: spec.goal,
       isFault: (a) => FAULT_KINDS.has(a.kind),
-      isFair: (a) => a.kind === 'deliver',
+      isFair: (a) => a.kind === 'deliver' || a.kind === 'internal',
       ...(spec.goal === undefined ? {} : { goal: spec.goal }),
       nodeIds: this.ids,
     };
@@ -285,6 +291,10 @@ class ActorSystem<S, M, D, Op, R> {
     sys.nodes.forEach((slot, i) => {
       if (slot.state === undefined) return;
       for (const timer of slot.timers) out.push({ kind: 'timeout', node: this.ids[i], timer });
+      const internal = this.spec.nodes[i].spec.internal;
+      if (internal !== undefined) {
+        for (const choice of internal(slot.state, this.ctx(i))) out.push({ kind: 'internal', node: this.ids[i], choice });
+      }
     });
     (this.spec.clients ?? []).forEach((c, client) => {
       const st = sys.clients[client];
@@ -341,6 +351,8 @@ class ActorSystem<S, M, D, Op, R> {
         const disarmed = { ...sys, nodes: updateAt(sys.nodes, i, { ...slot, timers: slot.timers.filter((t) => t !== a.timer) }) };
         return this.handle(disarmed, i, { kind: 'timeout', timer: a.timer });
       }
+      case 'internal':
+        return this.handle(sys, this.indexOf(a.node), { kind: 'internal', choice: a.choice });
       case 'request':
         return this.request(sys, a.client);
       case 'drop':
@@ -419,6 +431,8 @@ class ActorSystem<S, M, D, Op, R> {
         return msg(a.envelope);
       case 'timeout':
         return `timeout ${a.node} ${a.timer}`;
+      case 'internal':
+        return `${a.node} ${a.choice}`;
       case 'request': {
         const c = this.spec.clients![a.client];
         return `client${a.client}->${c.node} request`;

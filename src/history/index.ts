@@ -1,0 +1,33 @@
+// Checking recorded histories of a concurrent object: linearizability (WGL search with
+// memoisation, per key where the spec partitions) and sequential consistency.
+
+export type {
+  CheckOptions,
+  CompletedOperation,
+  History,
+  HistoryEvent,
+  Operation,
+  OperationBase,
+  PendingOperation,
+  SequentialSpec,
+  Verdict,
+  VerdictOk,
+  VerdictUnknown,
+  VerdictViolation,
+} from './history.ts';
+export { assertWellFormed, describeOperation, historyFromEvents, STEPS_MAX_DEFAULT } from './history.ts';
+export { checkLinearizable } from './linearizability.ts';
+export { checkSequentiallyConsistent } from './sequential.ts';
+export type {
+  Ack,
+  CounterOp,
+  CounterResult,
+  KvOp,
+  KvResult,
+  KvState,
+  QueueOp,
+  QueueResult,
+  RegisterOp,
+  RegisterResult,
+} from './specs.ts';
+export { counterSpec, kvSpec, queueSpec, registerSpec } from './specs.ts';
