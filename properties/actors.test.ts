@@ -79,8 +79,25 @@ describe('actor systems', () => {
   });
 
   it('an unknown network semantics or a negative budget is bad input', () => {
-    expect(() => windowModel({ n: 1, network: 'tcp' as never })).toThrow(/unknown network semantics 'tcp' \(unordered or fifo\)/);
+    expect(() => windowModel({ n: 1, network: 'tcp' as never })).toThrow(/unknown network semantics 'tcp' \(unordered, fifo or set\)/);
     expect(() => windowModel({ n: 1, faults: { dropsMax: -1 } })).toThrow(/dropsMax must be a non-negative integer, got -1/);
+  });
+
+  it('a set network merges a message equal to one in flight, and offers no duplicate fault', () => {
+    const m = windowModel({ n: 1, network: 'set', faults: { duplicatesMax: 1 } });
+    const s = stepBy(m, m.init[0], 'timeout sender retransmit');
+    expect(s.network).toHaveLength(1);
+    expect(labels(m, s).filter((l) => l.startsWith('duplicate'))).toEqual([]);
+  });
+
+  it('synchronous timeouts wait until no deliverable message is in flight', () => {
+    const m = windowModel({ n: 1, network: 'unordered', timeouts: 'synchronous' });
+    let s = m.init[0];
+    expect(labels(m, s)).not.toContain('timeout sender retransmit'); // Data 1 is still on its way
+    s = stepBy(m, s, 'sender->receiver Data 1');
+    expect(labels(m, s)).not.toContain('timeout sender retransmit'); // Ack 1 is in flight to the sender
+    s = stepBy(m, s, 'receiver->sender Ack 1');
+    expect(labels(m, s)).toEqual(['timeout sender retransmit']);
   });
 
   it('splits nodes into two non-empty sides, each split named once', () => {

@@ -66,7 +66,16 @@ export interface Envelope<M> {
   readonly msg: M;
 }
 
-export type NetworkSemantics = 'unordered' | 'fifo';
+/** unordered: a multiset; fifo: per-channel queues; set: unordered, and a message equal to
+ * one already in flight adds nothing (TLA+'s message sets; keeps retransmitting protocols
+ * finite; duplication is then invisible, so there is no duplicate fault). */
+export type NetworkSemantics = 'unordered' | 'fifo' | 'set';
+
+/** asynchronous: an armed timer may fire at any time (messages may be arbitrarily slow, so a
+ * timeout proves nothing); synchronous: timers fire only when no deliverable message is in
+ * flight anywhere (every message delay and reply chain is shorter than a timeout, as 3PC
+ * assumes); messages to crashed nodes do not hold timers back. */
+export type TimeoutSemantics = 'asynchronous' | 'synchronous';
 
 export interface FaultBudget {
   readonly dropsMax?: number;
@@ -129,6 +138,7 @@ export const FAULT_KINDS: ReadonlySet<SystemAction<unknown>['kind']> = new Set([
 export interface ActorSystemSpec<S, M, D, Op, R> {
   readonly nodes: readonly { readonly id: NodeId; readonly spec: NodeSpec<S, M, D, Op, R> }[];
   readonly network?: NetworkSemantics;
+  readonly timeouts?: TimeoutSemantics;
   readonly faults?: FaultBudget;
   readonly clients?: readonly ClientScript<Op>[];
   readonly invariants: readonly Invariant<SystemState<S, M, D, Op, R>>[];
@@ -158,14 +168,19 @@ type Sys<S, M, D, Op, R> = SystemState<S, M, D, Op, R>;
 class ActorSystem<S, M, D, Op, R> {
   private readonly ids: readonly NodeId[];
   private readonly semantics: NetworkSemantics;
+  private readonly synchronous: boolean;
   private readonly budget: Required<Omit<FaultBudget, 'crashable'>> & { crashable: readonly NodeId[] };
 
   constructor(private readonly spec: ActorSystemSpec<S, M, D, Op, R>) {
     this.ids = spec.nodes.map((n) => n.id);
     if (new Set(this.ids).size !== this.ids.length) throw new Error(`node ids must be distinct: ${this.ids.join(', ')}`);
     this.semantics = spec.network ?? 'unordered';
-    if (this.semantics !== 'unordered' && this.semantics !== 'fifo') {
-      throw new InputError(`unknown network semantics '${String(this.semantics)}' (unordered or fifo)`);
+    if (!['unordered', 'fifo', 'set'].includes(this.semantics)) {
+      throw new InputError(`unknown network semantics '${String(this.semantics)}' (unordered, fifo or set)`);
+    }
+    this.synchronous = (spec.timeouts ?? 'asynchronous') === 'synchronous';
+    if (!['asynchronous', 'synchronous'].includes(spec.timeouts ?? 'asynchronous')) {
+      throw new InputError(`unknown timeout semantics '${String(spec.timeouts)}' (asynchronous or synchronous)`);
     }
     const f = spec.faults ?? {};
     this.budget = {
@@ -265,8 +280,9 @@ class ActorSystem<S, M, D, Op, R> {
   /** Adds a message: in a sorted multiset (unordered), or at the end of its channel (fifo,
    * where the network array keeps channels grouped and ordered by (from, to)). */
   private enqueue(network: readonly Envelope<M>[], env: Envelope<M>): readonly Envelope<M>[] {
+    if (this.semantics === 'set' && network.some((e) => compareValues(e, env) === 0)) return network;
     const out = network.slice();
-    if (this.semantics === 'unordered') {
+    if (this.semantics !== 'fifo') {
       let lo = 0;
       while (lo < out.length && compareValues(out[lo], env) <= 0) lo++;
       out.splice(lo, 0, env);
@@ -288,9 +304,10 @@ class ActorSystem<S, M, D, Op, R> {
     for (const envelope of deliverable) {
       if (sys.nodes[this.indexOf(envelope.to)].state !== undefined) out.push({ kind: 'deliver', envelope });
     }
+    const quiet = !this.synchronous || !out.some((a) => a.kind === 'deliver');
     sys.nodes.forEach((slot, i) => {
       if (slot.state === undefined) return;
-      for (const timer of slot.timers) out.push({ kind: 'timeout', node: this.ids[i], timer });
+      if (quiet) for (const timer of slot.timers) out.push({ kind: 'timeout', node: this.ids[i], timer });
       const internal = this.spec.nodes[i].spec.internal;
       if (internal !== undefined) {
         for (const choice of internal(slot.state, this.ctx(i))) out.push({ kind: 'internal', node: this.ids[i], choice });
@@ -316,7 +333,7 @@ class ActorSystem<S, M, D, Op, R> {
         out.push(env);
         continue;
       }
-      const same = this.semantics === 'unordered' ? compareValues(prev, env) === 0 : channelOrder(prev, env) === 0;
+      const same = this.semantics === 'fifo' ? channelOrder(prev, env) === 0 : compareValues(prev, env) === 0;
       if (!same) out.push(env);
     }
     return out;
@@ -326,7 +343,9 @@ class ActorSystem<S, M, D, Op, R> {
     const f = sys.faults;
     const b = this.budget;
     if (f.drops < b.dropsMax) for (const envelope of deliverable) out.push({ kind: 'drop', envelope });
-    if (f.duplicates < b.duplicatesMax) for (const envelope of deliverable) out.push({ kind: 'duplicate', envelope });
+    if (f.duplicates < b.duplicatesMax && this.semantics !== 'set') {
+      for (const envelope of deliverable) out.push({ kind: 'duplicate', envelope });
+    }
     sys.nodes.forEach((slot, i) => {
       const id = this.ids[i];
       if (slot.state !== undefined && f.crashes < b.crashesMax && b.crashable.includes(id)) out.push({ kind: 'crash', node: id });
@@ -417,9 +436,9 @@ class ActorSystem<S, M, D, Op, R> {
 
   /** Removes one copy: the first equal envelope (unordered) or the head of its channel (fifo). */
   private remove(network: readonly Envelope<M>[], env: Envelope<M>): readonly Envelope<M>[] {
-    const k = this.semantics === 'unordered'
-      ? network.findIndex((e) => compareValues(e, env) === 0)
-      : network.findIndex((e) => channelOrder(e, env) === 0);
+    const k = this.semantics === 'fifo'
+      ? network.findIndex((e) => channelOrder(e, env) === 0)
+      : network.findIndex((e) => compareValues(e, env) === 0);
     if (k < 0 || compareValues(network[k], env) !== 0) throw new Error(`message ${JSON.stringify(env)} is not deliverable`);
     return [...network.slice(0, k), ...network.slice(k + 1)];
   }
