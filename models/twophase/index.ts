@@ -40,6 +40,16 @@ export type TwoPhaseVariant = 'default' | 'commit-without-all-prepared' | 'rm-ab
 export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'): Model<TwoPhaseState, TwoPhaseAction> {
   const rms = Array.from({ length: rmCount }, (_, i) => i);
   const preparedMsgs: Message[] = rms.map((rm) => ({ type: 'Prepared', rm }));
+  // Actions are plain data; the same few are shared by every state that enables them.
+  const tmCommit: TwoPhaseAction = { kind: 'TMCommit' };
+  const tmAbort: TwoPhaseAction = { kind: 'TMAbort' };
+  const perRm = (kind: 'TMRcvPrepared' | 'RMPrepare' | 'RMChooseToAbort' | 'RMRcvCommitMsg' | 'RMRcvAbortMsg') =>
+    rms.map((rm): TwoPhaseAction => ({ kind, rm }));
+  const tmRcvPrepared = perRm('TMRcvPrepared');
+  const rmPrepare = perRm('RMPrepare');
+  const rmChooseToAbort = perRm('RMChooseToAbort');
+  const rmRcvCommitMsg = perRm('RMRcvCommitMsg');
+  const rmRcvAbortMsg = perRm('RMRcvAbortMsg');
 
   const init: TwoPhaseState = {
     rmState: rms.map(() => 'working'),
@@ -50,48 +60,57 @@ export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'):
 
   function actions(s: TwoPhaseState): TwoPhaseAction[] {
     const out: TwoPhaseAction[] = [];
-    const commitSent = setHas(s.msgs, COMMIT);
-    const abortSent = setHas(s.msgs, ABORT);
+    // One pass over msgs instead of a membership test per message.
+    let commitSent = false;
+    let abortSent = false;
+    for (const m of s.msgs) {
+      if (m.type === 'Commit') commitSent = true;
+      else if (m.type === 'Abort') abortSent = true;
+    }
     if (s.tmState === 'init') {
       // TMCommit: tmState = "init" /\ tmPrepared = RM
-      const allPrepared = s.tmPrepared.every((p) => p);
-      const anyPrepared = s.tmPrepared.some((p) => p);
-      if (allPrepared || (variant === 'commit-without-all-prepared' && anyPrepared)) out.push({ kind: 'TMCommit' });
-      out.push({ kind: 'TMAbort' });
-      for (const rm of rms) {
-        if (setHas(s.msgs, preparedMsgs[rm])) out.push({ kind: 'TMRcvPrepared', rm });
+      const preparedCount = s.tmPrepared.reduce((n, p) => (p ? n + 1 : n), 0);
+      const allPrepared = preparedCount === rmCount;
+      if (allPrepared || (variant === 'commit-without-all-prepared' && preparedCount > 0)) out.push(tmCommit);
+      out.push(tmAbort);
+      // TMRcvPrepared(rm) for each "Prepared" message, in rm order (the sorted set keeps them so).
+      for (const m of s.msgs) {
+        if (m.type === 'Prepared') out.push(tmRcvPrepared[m.rm]);
       }
     }
     for (const rm of rms) {
       const st = s.rmState[rm];
       if (st === 'working') {
-        out.push({ kind: 'RMPrepare', rm });
-        out.push({ kind: 'RMChooseToAbort', rm });
+        out.push(rmPrepare[rm]);
+        out.push(rmChooseToAbort[rm]);
       } else if (st === 'prepared' && variant === 'rm-aborts-after-prepare') {
-        out.push({ kind: 'RMChooseToAbort', rm });
+        out.push(rmChooseToAbort[rm]);
       }
-      if (commitSent) out.push({ kind: 'RMRcvCommitMsg', rm });
-      if (abortSent) out.push({ kind: 'RMRcvAbortMsg', rm });
+      if (commitSent) out.push(rmRcvCommitMsg[rm]);
+      if (abortSent) out.push(rmRcvAbortMsg[rm]);
     }
     return out;
   }
 
+  // Each step builds the successor record field by field (no spread), so every state has
+  // the same shape and the same key order.
   function step(s: TwoPhaseState, a: TwoPhaseAction): TwoPhaseState {
+    const { rmState, tmState, tmPrepared, msgs } = s;
     switch (a.kind) {
       case 'TMCommit':
-        return { ...s, tmState: 'done', msgs: setAdd(s.msgs, COMMIT) };
+        return { rmState, tmState: 'done', tmPrepared, msgs: setAdd(msgs, COMMIT) };
       case 'TMAbort':
-        return { ...s, tmState: 'done', msgs: setAdd(s.msgs, ABORT) };
+        return { rmState, tmState: 'done', tmPrepared, msgs: setAdd(msgs, ABORT) };
       case 'TMRcvPrepared':
-        return { ...s, tmPrepared: updateAt(s.tmPrepared, a.rm, true) };
+        return { rmState, tmState, tmPrepared: updateAt(tmPrepared, a.rm, true), msgs };
       case 'RMPrepare':
-        return { ...s, rmState: updateAt(s.rmState, a.rm, 'prepared'), msgs: setAdd(s.msgs, preparedMsgs[a.rm]) };
+        return { rmState: updateAt(rmState, a.rm, 'prepared'), tmState, tmPrepared, msgs: setAdd(msgs, preparedMsgs[a.rm]) };
       case 'RMChooseToAbort':
-        return { ...s, rmState: updateAt(s.rmState, a.rm, 'aborted') };
+        return { rmState: updateAt(rmState, a.rm, 'aborted'), tmState, tmPrepared, msgs };
       case 'RMRcvCommitMsg':
-        return { ...s, rmState: updateAt(s.rmState, a.rm, 'committed') };
+        return { rmState: updateAt(rmState, a.rm, 'committed'), tmState, tmPrepared, msgs };
       case 'RMRcvAbortMsg':
-        return { ...s, rmState: updateAt(s.rmState, a.rm, 'aborted') };
+        return { rmState: updateAt(rmState, a.rm, 'aborted'), tmState, tmPrepared, msgs };
       default: {
         const never: never = a;
         throw new Error(`unknown TwoPhase action ${JSON.stringify(never)}`);
@@ -111,6 +130,8 @@ export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'):
   };
 }
 
+const RM_STATES: ReadonlySet<string> = new Set(['working', 'prepared', 'committed', 'aborted']);
+
 function twoPhaseInvariants(rmCount: number): Invariant<TwoPhaseState>[] {
   return [
     {
@@ -118,7 +139,7 @@ function twoPhaseInvariants(rmCount: number): Invariant<TwoPhaseState>[] {
       name: 'TPTypeOK',
       check: (s) => {
         if (s.rmState.length !== rmCount || s.tmPrepared.length !== rmCount) return 'rmState/tmPrepared must cover every RM';
-        const bad = s.rmState.findIndex((x) => !['working', 'prepared', 'committed', 'aborted'].includes(x));
+        const bad = s.rmState.findIndex((x) => !RM_STATES.has(x));
         if (bad >= 0) return `rmState[${rmName(bad)}] = ${JSON.stringify(s.rmState[bad])} is not an RM state`;
         if (s.tmState !== 'init' && s.tmState !== 'done') return `tmState = ${JSON.stringify(s.tmState)}`;
         return undefined;

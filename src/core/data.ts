@@ -50,15 +50,65 @@ function compareArrays(x: readonly unknown[], y: readonly unknown[]): number {
 }
 
 function compareRecords(x: Record<string, unknown>, y: Record<string, unknown>): number {
-  const kx = Object.keys(x).sort();
-  const ky = Object.keys(y).sort();
-  const c = compareArrays(kx, ky);
-  if (c !== 0) return c;
-  for (const k of kx) {
+  // Fast path, no allocation: when both records have the same defined keys, the order is
+  // decided by the smallest key (in sorted order) whose values differ.
+  let sameKeys = true;
+  let nx = 0;
+  let bestKey: string | undefined;
+  let best = 0;
+  for (const k in x) {
+    const vx = x[k];
+    if (vx === undefined) continue;
+    nx++;
+    const vy = y[k];
+    if (vy === undefined) {
+      sameKeys = false;
+      break;
+    }
+    if (bestKey === undefined || k < bestKey) {
+      const c = compareValues(vx, vy);
+      if (c !== 0) {
+        bestKey = k;
+        best = c;
+      }
+    }
+  }
+  if (sameKeys) {
+    let ny = 0;
+    for (const k in y) if (y[k] !== undefined) ny++;
+    if (nx === ny) return best;
+  }
+  // Different key sets: records are ordered by their sorted lists of defined keys. The lists
+  // are walked without being built, since records are small: the i-th keys are the smallest
+  // keys greater than the previous (equal) ones.
+  let prev: string | undefined;
+  for (;;) {
+    const kx = nextDefinedKey(x, prev);
+    const ky = nextDefinedKey(y, prev);
+    if (kx === undefined || ky === undefined) {
+      if (kx !== ky) return kx === undefined ? -1 : 1;
+      break;
+    }
+    if (kx !== ky) return kx < ky ? -1 : 1;
+    prev = kx;
+  }
+  // Same key set after all (not reached when the fast path saw the same keys).
+  for (let k = nextDefinedKey(x, undefined); k !== undefined; k = nextDefinedKey(x, k)) {
     const d = compareValues(x[k], y[k]);
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** The smallest key of `x` greater than `after` (any key when undefined) whose value is not
+ * undefined: {k: undefined} is the same record as {}. */
+function nextDefinedKey(x: Record<string, unknown>, after: string | undefined): string | undefined {
+  let best: string | undefined;
+  for (const k in x) {
+    if (x[k] === undefined || (after !== undefined && k <= after)) continue;
+    if (best === undefined || k < best) best = k;
+  }
+  return best;
 }
 
 export function equalValues(x: unknown, y: unknown): boolean {

@@ -1,13 +1,31 @@
 // 64-bit structural fingerprints of plain data, computed without building a string.
 //
-// Two 32-bit lanes are mixed in parallel with different constants (murmur3's body for the
-// first, a variant for the second) and cross-finalised, giving a 64-bit fingerprint the way
-// TLC fingerprints states. Semantics of equality:
-// - numbers, strings, booleans, null and undefined are hashed with a type tag, so 1 != "1";
+// Every value has a 64-bit hash H(v), two 32-bit lanes mixed murmur3-style with different
+// constants and cross-finalised:
+// - a string is hashed once and remembered (protocol states repeat the same few words);
+// - a record is the set of its (key, value) pairs: each pair is hashed on its own from the
+//   key's hash and H(value), and the pair hashes are summed (per lane, modulo 2^32), so the
+//   sum loses nothing but the order of the keys;
+// - an array is the same with its indices as keys (and a different tag): each (index,
+//   element) pair is hashed on its own, so replacing one element changes one term.
+// The fingerprint of a state is a final mix of H(state).
+//
+// Semantics of equality:
+// - numbers, strings, booleans, null and undefined are hashed with a type tag, so 1 != "1"
+//   (-0 is hashed as 0, as compareValues and === see them);
 // - arrays are ordered (a set must be kept as a sorted array: see core/data.ts);
-// - plain records are hashed independently of key order: each (key, value) pair is hashed
-//   on its own and the pair hashes are summed, so {a,b} and {b,a} are the same state.
-// Maps, Sets and class instances are rejected: state must be plain data.
+// - records are hashed independently of key order, and a key whose value is undefined is the
+//   same as an absent key;
+// - Maps, Sets, functions and class instances are rejected: state must be plain data.
+//
+// Successors share most sub-objects with the state they come from. `fingerprintRemembering`
+// keeps a shadow of the expanded state: for each array and record in it, by position, the
+// value seen in each slot, its hash and its pair hash (and a record's keys). A successor is
+// hashed by walking it alongside the shadow; a slot holding the very value (===) the shadow
+// saw there takes its hashes from the shadow, and only what changed is hashed. The shadow
+// is only a cache: every hash it supplies is H of the very value found, so a state gets the
+// fingerprint it would get on its own. The shadow of the next expanded state is itself
+// built alongside the previous one (in BFS order, consecutive states are mostly siblings).
 
 const TAG_UNDEFINED = 0x01;
 const TAG_NULL = 0x02;
@@ -18,27 +36,26 @@ const TAG_FLOAT = 0x06;
 const TAG_STRING = 0x07;
 const TAG_ARRAY = 0x08;
 const TAG_RECORD = 0x09;
+const TAG_INDEX = 0x0a;
 
 const SEED_A = 0x2f1c0e4b;
 const SEED_B = 0x6a09e667;
 
-let laneA = SEED_A;
-let laneB = SEED_B;
+// One murmur3 round of each lane.
+function mixA(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
 
-function mix(k: number): void {
-  let ka = Math.imul(k, 0xcc9e2d51);
-  ka = (ka << 15) | (ka >>> 17);
-  ka = Math.imul(ka, 0x1b873593);
-  laneA ^= ka;
-  laneA = (laneA << 13) | (laneA >>> 19);
-  laneA = (Math.imul(laneA, 5) + 0xe6546b64) | 0;
-
-  let kb = Math.imul(k ^ 0x9e3779b9, 0x85ebca6b);
-  kb = (kb << 16) | (kb >>> 16);
-  kb = Math.imul(kb, 0xc2b2ae35);
-  laneB ^= kb;
-  laneB = (laneB << 17) | (laneB >>> 15);
-  laneB = (Math.imul(laneB, 9) + 0x52dce729) | 0;
+function mixB(h: number, k: number): number {
+  k = Math.imul(k ^ 0x9e3779b9, 0x85ebca6b);
+  k = (k << 16) | (k >>> 16);
+  h ^= Math.imul(k, 0xc2b2ae35);
+  h = (h << 17) | (h >>> 15);
+  return (Math.imul(h, 9) + 0x52dce729) | 0;
 }
 
 function fmix(h: number): number {
@@ -50,99 +67,587 @@ function fmix(h: number): number {
   return h;
 }
 
-function mixString(s: string): void {
-  mix(TAG_STRING);
-  mix(s.length);
+// H of the last value hashed: a function's 64-bit result, without allocating.
+let outA = 0;
+let outB = 0;
+
+/** outA/outB := the final hash of lanes (ha, hb). */
+function finish(ha: number, hb: number, salt: number): void {
+  const a = fmix(ha ^ salt);
+  outA = a;
+  outB = fmix((hb + a) | 0);
+}
+
+/** outA/outB := the hash of the pair whose key lanes are (ka, kb) and whose value hash is
+ * (outA, outB). */
+function pair(ka: number, kb: number): void {
+  const va = outA;
+  const vb = outB;
+  finish(mixA(mixA(ka, va), vb), mixB(mixB(kb, va), vb), 0x27d4eb2f);
+}
+
+function hashOfTag(tag: number): [number, number] {
+  finish(mixA(SEED_A, tag), mixB(SEED_B, tag), 0x61c88647);
+  return [outA, outB];
+}
+
+const [UNDEFINED_A, UNDEFINED_B] = hashOfTag(TAG_UNDEFINED);
+const [NULL_A, NULL_B] = hashOfTag(TAG_NULL);
+const [FALSE_A, FALSE_B] = hashOfTag(TAG_FALSE);
+const [TRUE_A, TRUE_B] = hashOfTag(TAG_TRUE);
+
+function grow(arr: Int32Array, atLeast = 0): Int32Array<ArrayBuffer> {
+  let n = arr.length * 2;
+  while (n < atLeast) n *= 2;
+  const out = new Int32Array(n);
+  out.set(arr);
+  return out;
+}
+
+// Lanes of an array or record header (tag, size) and of an array index as a key, for the
+// small sizes and indices that states use; larger ones are computed.
+const SMALL = 64;
+const arrayHeadA = new Int32Array(SMALL);
+const arrayHeadB = new Int32Array(SMALL);
+const recordHeadA = new Int32Array(SMALL);
+const recordHeadB = new Int32Array(SMALL);
+const indexA = new Int32Array(SMALL);
+const indexB = new Int32Array(SMALL);
+for (let n = 0; n < SMALL; n++) {
+  arrayHeadA[n] = mixA(mixA(SEED_A, TAG_ARRAY), n);
+  arrayHeadB[n] = mixB(mixB(SEED_B, TAG_ARRAY), n);
+  recordHeadA[n] = mixA(mixA(SEED_A, TAG_RECORD), n);
+  recordHeadB[n] = mixB(mixB(SEED_B, TAG_RECORD), n);
+  indexA[n] = mixA(mixA(SEED_A, TAG_INDEX), n);
+  indexB[n] = mixB(mixB(SEED_B, TAG_INDEX), n);
+}
+
+/** outA/outB := H of an array of `len` elements whose pair hashes sum to (sa, sb). */
+function finishArray(len: number, sa: number, sb: number): void {
+  const ha = len < SMALL ? arrayHeadA[len] : mixA(mixA(SEED_A, TAG_ARRAY), len);
+  const hb = len < SMALL ? arrayHeadB[len] : mixB(mixB(SEED_B, TAG_ARRAY), len);
+  finish(mixA(mixA(ha, sa), sb), mixB(mixB(hb, sa), sb), TAG_ARRAY);
+}
+
+/** outA/outB := H of a record of `count` defined keys whose pair hashes sum to (sa, sb). */
+function finishRecord(count: number, sa: number, sb: number): void {
+  const ha = count < SMALL ? recordHeadA[count] : mixA(mixA(SEED_A, TAG_RECORD), count);
+  const hb = count < SMALL ? recordHeadB[count] : mixB(mixB(SEED_B, TAG_RECORD), count);
+  finish(mixA(mixA(ha, sa), sb), mixB(mixB(hb, sa), sb), TAG_RECORD);
+}
+
+/** outA/outB := the pair hash of element (outA, outB) at index i. */
+function indexPair(i: number): void {
+  if (i < SMALL) pair(indexA[i], indexB[i]);
+  else pair(mixA(mixA(SEED_A, TAG_INDEX), i), mixB(mixB(SEED_B, TAG_INDEX), i));
+}
+
+// Strings: hashed once and remembered with their lanes as a record key. V8 keeps each
+// string's own hash, so the Map lookup is cheap. Past STRING_CACHE_MAX distinct strings, new
+// ones are hashed each time into the scratch row 0.
+const STRING_CACHE_MAX = 1 << 16;
+const stringIds = new Map<string, number>();
+/** Per string id, 4 words: H.a, H.b, key lane a, key lane b. */
+let stringTable = new Int32Array(1024 * 4);
+
+/** The row of `s` in stringTable (an index of its first word). */
+function stringRow(s: string): number {
+  const id = stringIds.get(s);
+  if (id !== undefined) return id * 4;
+  // Callers may hold a value's hash in outA/outB: keep it.
+  const savedA = outA;
+  const savedB = outB;
+  let ha = mixA(mixA(SEED_A, TAG_STRING), s.length);
+  let hb = mixB(mixB(SEED_B, TAG_STRING), s.length);
   for (let i = 0; i < s.length; i += 2) {
-    mix(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+    const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    ha = mixA(ha, w);
+    hb = mixB(hb, w);
   }
+  finish(ha, hb, TAG_STRING);
+  const full = stringIds.size >= STRING_CACHE_MAX;
+  const row = full ? 0 : (stringIds.size + 1) * 4;
+  if (row + 4 > stringTable.length) stringTable = grow(stringTable);
+  stringTable[row] = outA;
+  stringTable[row + 1] = outB;
+  stringTable[row + 2] = mixA(mixA(SEED_A, outA), outB);
+  stringTable[row + 3] = mixB(mixB(SEED_B, outA), outB);
+  if (!full) stringIds.set(s, row / 4);
+  outA = savedA;
+  outB = savedB;
+  return row;
 }
 
 const floatView = new Float64Array(1);
 const floatWords = new Int32Array(floatView.buffer);
 
-function visit(value: unknown): void {
+function hashNumber(v: number): void {
+  if ((v | 0) === v) {
+    // Two bijections of v: distinct integers never share a lane.
+    outA = fmix(((v ^ 0x7f4a7c15) + TAG_INT) | 0);
+    outB = fmix(Math.imul(v, 0x9e3779b1) ^ 0x2545f491);
+    return;
+  }
+  floatView[0] = v;
+  const w0 = floatWords[0];
+  const w1 = floatWords[1];
+  finish(mixA(mixA(mixA(SEED_A, TAG_FLOAT), w0), w1), mixB(mixB(mixB(SEED_B, TAG_FLOAT), w0), w1), 0x61c88647);
+}
+
+/** outA/outB := H(value) for a primitive; objects go to hashShadowed. */
+function hashPrimitive(value: unknown): void {
   switch (typeof value) {
-    case 'number':
-      if ((value | 0) === value && !Object.is(value, -0)) {
-        mix(TAG_INT);
-        mix(value);
-      } else {
-        floatView[0] = value;
-        mix(TAG_FLOAT);
-        mix(floatWords[0]);
-        mix(floatWords[1]);
-      }
+    case 'string': {
+      const row = stringRow(value);
+      outA = stringTable[row];
+      outB = stringTable[row + 1];
       return;
-    case 'string':
-      mixString(value);
+    }
+    case 'number':
+      hashNumber(value);
       return;
     case 'boolean':
-      mix(value ? TAG_TRUE : TAG_FALSE);
+      outA = value ? TRUE_A : FALSE_A;
+      outB = value ? TRUE_B : FALSE_B;
       return;
     case 'undefined':
-      mix(TAG_UNDEFINED);
-      return;
-    case 'object':
-      if (value === null) {
-        mix(TAG_NULL);
-        return;
-      }
-      if (Array.isArray(value)) {
-        mix(TAG_ARRAY);
-        mix(value.length);
-        for (let i = 0; i < value.length; i++) visit(value[i]);
-        return;
-      }
-      visitRecord(value as Record<string, unknown>);
+      outA = UNDEFINED_A;
+      outB = UNDEFINED_B;
       return;
     default:
+      if (value === null) {
+        outA = NULL_A;
+        outB = NULL_B;
+        return;
+      }
       throw new TypeError(`cannot fingerprint a ${typeof value}: state must be plain data`);
   }
 }
 
-function visitRecord(record: Record<string, unknown>): void {
+function checkPlainRecord(record: object): void {
   const proto = Object.getPrototypeOf(record);
   if (proto !== Object.prototype && proto !== null) {
-    throw new TypeError(
-      `cannot fingerprint a ${proto?.constructor?.name ?? 'class instance'}: state must be plain records, arrays and primitives`,
-    );
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? 'class instance';
+    throw new TypeError(`cannot fingerprint a ${name}: state must be plain records, arrays and primitives`);
   }
-  // Order-independent: sum the hashes of the (key, value) pairs. Keys are distinct, so the
-  // sum is over a set and loses nothing but the order.
-  const savedA = laneA;
-  const savedB = laneB;
-  let sumA = 0;
-  let sumB = 0;
-  let count = 0;
-  for (const key in record) {
-    const v = record[key];
-    if (v === undefined) continue; // {x: undefined} and {} are the same record
-    laneA = SEED_A;
-    laneB = SEED_B;
-    mixString(key);
-    visit(v);
-    sumA = (sumA + fmix(laneA ^ 0x5bd1e995)) | 0;
-    sumB = (sumB + fmix(laneB + laneA)) | 0;
-    count++;
-  }
-  laneA = savedA;
-  laneB = savedB;
-  mix(TAG_RECORD);
-  mix(count);
-  mix(sumA);
-  mix(sumB);
 }
 
-/** Writes the 64-bit fingerprint of `value` into out[0] (high word) and out[1] (low word). */
-export function fingerprintInto(value: unknown, out: Int32Array | Uint32Array): void {
-  laneA = SEED_A;
-  laneB = SEED_B;
-  visit(value);
-  const a = fmix(laneA ^ laneB);
-  const b = fmix((laneB + a) | 0);
+// ---- Shadows -----------------------------------------------------------------------------
+//
+// Node n of a shadow is an array or record, numbered in pre-order, so the nodes of its
+// subtree are n .. nodeEnd[n]-1. Its slots are start[n] .. start[n]+size[n]-1 (one per array
+// element, or per key that for-in yields, in that order), and the slots of its whole subtree
+// end at slotEnd[n]. A slot holds the value seen there, the key and its lanes (records), the
+// value's hash, the pair hash (0/0 for an undefined record value) and the value's node, or -1.
+
+interface Shadow {
+  nodes: number;
+  slots: number;
+  obj: unknown[];
+  nodeA: Int32Array;
+  nodeB: Int32Array;
+  start: Int32Array;
+  size: Int32Array;
+  nodeEnd: Int32Array;
+  slotEnd: Int32Array;
+  val: unknown[];
+  key: (string | undefined)[];
+  keyA: Int32Array;
+  keyB: Int32Array;
+  elemA: Int32Array;
+  elemB: Int32Array;
+  pairA: Int32Array;
+  pairB: Int32Array;
+  child: Int32Array;
+}
+
+function newShadow(): Shadow {
+  return {
+    nodes: 0,
+    slots: 0,
+    obj: new Array(64).fill(undefined),
+    nodeA: new Int32Array(64),
+    nodeB: new Int32Array(64),
+    start: new Int32Array(64),
+    size: new Int32Array(64),
+    nodeEnd: new Int32Array(64),
+    slotEnd: new Int32Array(64),
+    val: new Array(256).fill(undefined),
+    key: new Array(256).fill(undefined),
+    keyA: new Int32Array(256),
+    keyB: new Int32Array(256),
+    elemA: new Int32Array(256),
+    elemB: new Int32Array(256),
+    pairA: new Int32Array(256),
+    pairB: new Int32Array(256),
+    child: new Int32Array(256),
+  };
+}
+
+function reserveNodes(w: Shadow, n: number): void {
+  if (n <= w.nodeA.length) return;
+  w.nodeA = grow(w.nodeA, n);
+  w.nodeB = grow(w.nodeB, n);
+  w.start = grow(w.start, n);
+  w.size = grow(w.size, n);
+  w.nodeEnd = grow(w.nodeEnd, n);
+  w.slotEnd = grow(w.slotEnd, n);
+  // The object column is kept as long as the typed ones, so it is written without holes.
+  for (let i = w.obj.length; i < w.nodeA.length; i++) w.obj.push(undefined);
+}
+
+function reserveSlots(w: Shadow, n: number): void {
+  if (n <= w.keyA.length) return;
+  w.keyA = grow(w.keyA, n);
+  w.keyB = grow(w.keyB, n);
+  w.elemA = grow(w.elemA, n);
+  w.elemB = grow(w.elemB, n);
+  w.pairA = grow(w.pairA, n);
+  w.pairB = grow(w.pairB, n);
+  w.child = grow(w.child, n);
+  for (let i = w.val.length; i < w.keyA.length; i++) {
+    w.val.push(undefined);
+    w.key.push(undefined);
+  }
+}
+
+/** The shadow read from (of the last remembered state), and the one being built. */
+let S = newShadow();
+let W = newShadow();
+let shadowActive = false;
+
+// ---- Hashing alongside the shadow S ------------------------------------------------------
+
+/** outA/outB := H(value). `n` is the node of S seen at the same place, or -1. */
+function hashShadowed(value: unknown, n: number): void {
+  if (typeof value !== 'object' || value === null) {
+    hashPrimitive(value);
+  } else if (n >= 0 && S.obj[n] === value) {
+    outA = S.nodeA[n];
+    outB = S.nodeB[n];
+  } else if (Array.isArray(value)) {
+    hashArray(value, n);
+  } else {
+    hashRecord(value as Record<string, unknown>, n);
+  }
+}
+
+function hashArray(arr: readonly unknown[], n: number): void {
+  const len = arr.length;
+  let start = 0;
+  let size = 0;
+  if (n >= 0 && Array.isArray(S.obj[n])) {
+    start = S.start[n];
+    size = S.size[n];
+  }
+  const s = S;
+  const val = s.val;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < len; i++) {
+    const e = arr[i];
+    const f = start + i;
+    if (i < size && val[f] === e) {
+      sa = (sa + s.pairA[f]) | 0;
+      sb = (sb + s.pairB[f]) | 0;
+      continue;
+    }
+    if (i > 0 && i <= size && val[f - 1] === e) {
+      // Shifted right by an insertion before it (a sorted set that grew).
+      outA = s.elemA[f - 1];
+      outB = s.elemB[f - 1];
+    } else if (i + 1 < size && val[f + 1] === e) {
+      // Shifted left by a removal before it.
+      outA = s.elemA[f + 1];
+      outB = s.elemB[f + 1];
+    } else {
+      hashShadowed(e, i < size ? s.child[f] : -1);
+    }
+    indexPair(i);
+    sa = (sa + outA) | 0;
+    sb = (sb + outB) | 0;
+  }
+  finishArray(len, sa, sb);
+}
+
+function hashRecord(record: Record<string, unknown>, n: number): void {
+  checkPlainRecord(record);
+  let start = 0;
+  let size = 0;
+  if (n >= 0 && !Array.isArray(S.obj[n])) {
+    start = S.start[n];
+    size = S.size[n];
+  }
+  const s = S;
+  const keys = s.key;
+  let sa = 0;
+  let sb = 0;
+  let count = 0;
+  let j = 0;
+  for (const key in record) {
+    const v = record[key];
+    const f = start + j++;
+    if (v === undefined) continue;
+    count++;
+    if (j <= size && keys[f] === key) {
+      if (s.val[f] === v) {
+        sa = (sa + s.pairA[f]) | 0;
+        sb = (sb + s.pairB[f]) | 0;
+        continue;
+      }
+      hashShadowed(v, s.child[f]);
+      pair(s.keyA[f], s.keyB[f]);
+    } else {
+      hashShadowed(v, -1);
+      const row = stringRow(key);
+      pair(stringTable[row + 2], stringTable[row + 3]);
+    }
+    sa = (sa + outA) | 0;
+    sb = (sb + outB) | 0;
+  }
+  finishRecord(count, sa, sb);
+}
+
+// ---- Building the shadow W alongside S ---------------------------------------------------
+
+// Objects deeper than this are not given nodes: a step replaces them whole (a message, an
+// entry), so their hash, kept in their parent's slot, is all a successor can reuse.
+const SHADOW_DEPTH = 2;
+
+/** outA/outB := H(value), recording value's objects in W down to SHADOW_DEPTH. `p` is the
+ * node of S seen at the same place, or -1; `depth` is value's depth (the state is at 1).
+ * Returns value's node in W, or -1 when it has none. */
+function recordShadowed(value: unknown, p: number, depth: number): number {
+  if (typeof value !== 'object' || value === null) {
+    hashPrimitive(value);
+    return -1;
+  }
+  if (p >= 0 && S.obj[p] === value) return copySubtree(p);
+  if (depth > SHADOW_DEPTH) {
+    hashShadowed(value, p);
+    return -1;
+  }
+  return Array.isArray(value) ? recordArray(value, p, depth) : recordRecord(value as Record<string, unknown>, p, depth);
+}
+
+function newNode(obj: object, size: number): number {
+  const w = W;
+  const n = w.nodes++;
+  reserveNodes(w, n + 1);
+  reserveSlots(w, w.slots + size);
+  w.obj[n] = obj;
+  w.start[n] = w.slots;
+  w.size[n] = size;
+  w.slots += size;
+  return n;
+}
+
+/** Closes node n of W, whose hash is outA/outB. */
+function endNode(n: number): number {
+  const w = W;
+  w.nodeA[n] = outA;
+  w.nodeB[n] = outB;
+  w.nodeEnd[n] = w.nodes;
+  w.slotEnd[n] = w.slots;
+  return n;
+}
+
+/** Copies node p of S and its subtree to the end of W; outA/outB := its hash. */
+function copySubtree(p: number): number {
+  const s = S;
+  const w = W;
+  const nodeCount = s.nodeEnd[p] - p;
+  const slotFirst = s.start[p];
+  const slotCount = s.slotEnd[p] - slotFirst;
+  const n0 = w.nodes;
+  const f0 = w.slots;
+  reserveNodes(w, n0 + nodeCount);
+  reserveSlots(w, f0 + slotCount);
+  const dn = n0 - p;
+  const df = f0 - slotFirst;
+  for (let q = p; q < p + nodeCount; q++) {
+    const r = q + dn;
+    w.obj[r] = s.obj[q];
+    w.nodeA[r] = s.nodeA[q];
+    w.nodeB[r] = s.nodeB[q];
+    w.start[r] = s.start[q] + df;
+    w.size[r] = s.size[q];
+    w.nodeEnd[r] = s.nodeEnd[q] + dn;
+    w.slotEnd[r] = s.slotEnd[q] + df;
+  }
+  for (let g = slotFirst; g < slotFirst + slotCount; g++) {
+    const r = g + df;
+    w.val[r] = s.val[g];
+    w.key[r] = s.key[g];
+    w.keyA[r] = s.keyA[g];
+    w.keyB[r] = s.keyB[g];
+    w.elemA[r] = s.elemA[g];
+    w.elemB[r] = s.elemB[g];
+    w.pairA[r] = s.pairA[g];
+    w.pairB[r] = s.pairB[g];
+    const c = s.child[g];
+    w.child[r] = c >= 0 ? c + dn : -1;
+  }
+  w.nodes = n0 + nodeCount;
+  w.slots = f0 + slotCount;
+  outA = s.nodeA[p];
+  outB = s.nodeB[p];
+  return n0;
+}
+
+function recordArray(arr: readonly unknown[], p: number, depth: number): number {
+  const len = arr.length;
+  let pStart = 0;
+  let pSize = 0;
+  if (p >= 0 && Array.isArray(S.obj[p])) {
+    pStart = S.start[p];
+    pSize = S.size[p];
+  }
+  const n = newNode(arr, len);
+  const start = W.start[n];
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < len; i++) {
+    const e = arr[i];
+    const f = start + i;
+    const pf = pStart + i;
+    const same = i < pSize && S.val[pf] === e;
+    let c: number;
+    if (same) {
+      const pc = S.child[pf];
+      c = pc >= 0 ? copySubtree(pc) : -1;
+      outA = S.elemA[pf];
+      outB = S.elemB[pf];
+    } else {
+      c = recordShadowed(e, i < pSize ? S.child[pf] : -1, depth + 1);
+    }
+    const w = W;
+    w.val[f] = e;
+    w.key[f] = undefined;
+    w.child[f] = c;
+    w.elemA[f] = outA;
+    w.elemB[f] = outB;
+    if (same) {
+      outA = S.pairA[pf];
+      outB = S.pairB[pf];
+    } else {
+      indexPair(i);
+    }
+    w.pairA[f] = outA;
+    w.pairB[f] = outB;
+    sa = (sa + outA) | 0;
+    sb = (sb + outB) | 0;
+  }
+  finishArray(len, sa, sb);
+  return endNode(n);
+}
+
+function recordRecord(record: Record<string, unknown>, p: number, depth: number): number {
+  checkPlainRecord(record);
+  let pStart = 0;
+  let pSize = 0;
+  if (p >= 0 && !Array.isArray(S.obj[p])) {
+    pStart = S.start[p];
+    pSize = S.size[p];
+  }
+  let size = 0;
+  for (const _ in record) size++;
+  const n = newNode(record, size);
+  const start = W.start[n];
+  let sa = 0;
+  let sb = 0;
+  let count = 0;
+  let j = 0;
+  for (const key in record) {
+    const v = record[key];
+    const f = start + j;
+    const pf = pStart + j;
+    const hinted = j < pSize && S.key[pf] === key;
+    j++;
+    let ka: number;
+    let kb: number;
+    if (hinted) {
+      ka = S.keyA[pf];
+      kb = S.keyB[pf];
+    } else {
+      const row = stringRow(key);
+      ka = stringTable[row + 2];
+      kb = stringTable[row + 3];
+    }
+    const same = hinted && S.val[pf] === v;
+    let c = -1;
+    if (v === undefined) {
+      outA = outB = 0;
+    } else if (same) {
+      const pc = S.child[pf];
+      if (pc >= 0) c = copySubtree(pc);
+      outA = S.elemA[pf];
+      outB = S.elemB[pf];
+    } else {
+      c = recordShadowed(v, hinted ? S.child[pf] : -1, depth + 1);
+    }
+    const w = W;
+    w.val[f] = v;
+    w.key[f] = key;
+    w.keyA[f] = ka;
+    w.keyB[f] = kb;
+    w.child[f] = c;
+    w.elemA[f] = outA;
+    w.elemB[f] = outB;
+    if (v !== undefined) {
+      count++;
+      if (same) {
+        outA = S.pairA[pf];
+        outB = S.pairB[pf];
+      } else {
+        pair(ka, kb);
+      }
+    }
+    w.pairA[f] = outA;
+    w.pairB[f] = outB;
+    sa = (sa + outA) | 0;
+    sb = (sb + outB) | 0;
+  }
+  finishRecord(count, sa, sb);
+  return endNode(n);
+}
+
+// ---- Public functions --------------------------------------------------------------------
+
+function writeFingerprint(out: Int32Array | Uint32Array): void {
+  const a = fmix(mixA(mixA(SEED_A, outA), outB) ^ 0x5bd1e995);
+  const b = fmix((mixB(mixB(SEED_B, outA), outB) + a) | 0);
   out[0] = a;
   out[1] = b === 0 && a === 0 ? 1 : b;
+}
+
+/** Writes the 64-bit fingerprint of `value` into out[0] (high word) and out[1] (low word).
+ * Never yields (0, 0). */
+export function fingerprintInto(value: unknown, out: Int32Array | Uint32Array): void {
+  hashShadowed(value, shadowActive ? 0 : -1);
+  writeFingerprint(out);
+}
+
+/** Fingerprints `value` and keeps a shadow of it in place of the one kept before: the
+ * successors of `value`, which share sub-objects with it, are then fingerprinted in time
+ * proportional to what changed. */
+export function fingerprintRemembering(value: unknown, out: Int32Array | Uint32Array): void {
+  W.nodes = 0;
+  W.slots = 0;
+  shadowActive = false;
+  recordShadowed(value, S.nodes > 0 ? 0 : -1, 1);
+  const built = W;
+  W = S;
+  S = built;
+  shadowActive = S.nodes > 0;
+  writeFingerprint(out);
+}
+
+/** Forgets the remembered shadows (so the objects they hold can be collected). */
+export function forgetSubtrees(): void {
+  S = newShadow();
+  W = newShadow();
+  shadowActive = false;
 }
 
 const scratch = new Uint32Array(2);

@@ -7,7 +7,7 @@
 // at depth 1). The status is honest: `holds` only when the reachable space was exhausted.
 
 import type { AnyModel } from '../core/model.ts';
-import { fingerprintInto } from '../core/fingerprint.ts';
+import { fingerprintInto, fingerprintRemembering, forgetSubtrees } from '../core/fingerprint.ts';
 import { StateStore } from './state-store.ts';
 import { replayPath, type Run } from './path.ts';
 
@@ -70,8 +70,12 @@ const TIME_CHECK_INTERVAL = 1024;
 export function explore(model: AnyModel, options: ExploreOptions = {}): ExploreResult {
   validateOptions(options);
   const search = new Search(model, options);
-  if (options.strategy === 'dfs') search.dfs();
-  else search.bfs();
+  try {
+    if (options.strategy === 'dfs') search.dfs();
+    else search.bfs();
+  } finally {
+    forgetSubtrees();
+  }
   return search.result();
 }
 
@@ -102,6 +106,10 @@ class Search {
   private maxDepth = 0;
   private sinceTimeCheck = 0;
   private stopped = false;
+  /** DFS states not expanded because of depthMax that had a new successor at the time. */
+  private readonly cutStates: { state: unknown; index: number }[] = [];
+  /** Index of the state whose sub-object hashes are remembered, or -1. */
+  private remembered = -1;
 
   constructor(
     private readonly model: AnyModel,
@@ -136,9 +144,11 @@ class Search {
     // Explicit stack: the state, its index and its enabled actions with the next to try.
     const roots = this.visitInitialStates();
     for (const root of roots) {
-      if (this.stopped) return;
+      if (this.stopped) break;
       this.dfsFrom(root.state, root.index);
     }
+    if (!this.stopped) this.settleCutStates();
+    else if (this.cutStates.length > 0) this.boundsHit.add('depthMax');
   }
 
   private dfsFrom(rootState: unknown, rootIndex: number): void {
@@ -166,6 +176,7 @@ class Search {
         continue;
       }
       positions[top] = pos + 1;
+      if (this.remembered !== indices[top]) this.rememberSubtrees(states[top], indices[top]);
       const next = this.model.step(states[top], actions[pos]);
       const index = this.visitSuccessor(next, indices[top], pos, true);
       if (index >= 0) push(next, index);
@@ -182,7 +193,7 @@ class Search {
       return actions;
     }
     if (this.store.depth[index] >= this.depthMax) {
-      this.noteDepthBoundary(state, actions);
+      this.noteDepthBoundary(state, index, actions);
       return [];
     }
     return actions;
@@ -190,6 +201,7 @@ class Search {
 
   private expand(state: unknown, index: number, enqueue: (state: unknown, index: number) => void): void {
     const actions = this.enabledAt(state, index);
+    if (actions.length > 0) this.rememberSubtrees(state, index);
     for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
       const next = this.model.step(state, actions[pos]);
       const nextIndex = this.visitSuccessor(next, index, pos, false);
@@ -220,18 +232,26 @@ class Search {
     this.totalStates++;
     this.fingerprint(next);
     if (this.atStatesMax()) return -1;
-    const depth = this.store.depth[parent] + 1;
-    const inserted = this.store.insert(this.fp[0], this.fp[1], parent, action, depth);
-    if (inserted < 0) {
-      const existing = -inserted - 1;
-      if (revisitShallower && this.depthMax !== Infinity && this.store.depth[existing] > depth) {
-        this.store.depth[existing] = depth;
-        this.store.parent[existing] = parent;
-        this.store.action[existing] = action;
+    const store = this.store;
+    const depth = store.depth[parent] + 1;
+    if (revisitShallower && this.depthMax !== Infinity) {
+      const inserted = store.insert(this.fp[0], this.fp[1], parent, action, depth);
+      if (inserted < 0) {
+        const existing = -inserted - 1;
+        if (store.depth[existing] <= depth) return -1;
+        store.depth[existing] = depth;
+        store.parent[existing] = parent;
+        store.action[existing] = action;
         return existing;
       }
-      return -1;
+      return this.visitNew(next, inserted, depth);
     }
+    // Most successors were seen before: `add` answers that without looking up their index.
+    const added = store.add(this.fp[0], this.fp[1], parent, action, depth);
+    return added < 0 ? -1 : this.visitNew(next, added, depth);
+  }
+
+  private visitNew(next: unknown, inserted: number, depth: number): number {
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.checkNewState(next, inserted);
     this.checkLimits();
@@ -266,16 +286,37 @@ class Search {
   }
 
   /** At the depth bound: the bound cut the search only if some successor is a new state. */
-  private noteDepthBoundary(state: unknown, actions: readonly unknown[]): void {
+  /** At the depth bound: the bound cut the search only if some successor is a new state.
+   * Under BFS every state within the bound is already stored when the last level is expanded,
+   * so the answer is final. Under DFS a successor may still be found later through a shorter
+   * path, so the cut state is kept and checked again when the search ends. */
+  private noteDepthBoundary(state: unknown, index: number, actions: readonly unknown[]): void {
     if (this.boundsHit.has('depthMax')) return;
-    for (const action of actions) {
-      this.fingerprint(this.model.step(state, action));
-      if (this.store.find(this.fp[0], this.fp[1]) < 0) {
-        this.boundsHit.add('depthMax');
-        return;
-      }
+    if (this.hasNewSuccessor(state, actions)) {
+      if (this.options.strategy === 'dfs') this.cutStates.push({ state, index });
+      else this.boundsHit.add('depthMax');
     }
   }
+
+  private hasNewSuccessor(state: unknown, actions: readonly unknown[]): boolean {
+    for (const action of actions) {
+      this.fingerprint(this.model.step(state, action));
+      if (this.store.find(this.fp[0], this.fp[1]) < 0) return true;
+    }
+    return false;
+  }
+
+  /** DFS: a cut state still at the bound with a successor never stored means the bound hid
+   * states (one re-expanded at a shallower depth had its successors explored). */
+  settleCutStates(): void {
+    for (const { state, index } of this.cutStates) {
+      if (this.boundsHit.has('depthMax')) break;
+      if (this.store.depth[index] < this.depthMax) continue;
+      if (this.hasNewSuccessor(state, this.model.actions(state))) this.boundsHit.add('depthMax');
+    }
+    this.cutStates.length = 0;
+  }
+
 
   /** With the store full, a state not yet seen means the bound cuts the search. */
   private atStatesMax(): boolean {
@@ -295,6 +336,14 @@ class Search {
         this.stopped = true;
       }
     }
+  }
+
+  /** Successors share sub-objects with the state they come from: remember its sub-object
+   * hashes so that only what a step changed is hashed again. */
+  private rememberSubtrees(state: unknown, index: number): void {
+    const canonical = this.model.canonical;
+    fingerprintRemembering(canonical === undefined ? state : canonical.call(this.model, state), this.fp);
+    this.remembered = index;
   }
 
   private fingerprint(state: unknown): void {

@@ -2,17 +2,25 @@
 // with the parent link of each state kept as (parent index, action index) so a trace is
 // rebuilt by replay from an initial state instead of being stored per state (DESIGN.md).
 //
-// Per stored state: 8 bytes of fingerprint, 4 of parent, 4 of action index, 4 of depth, and
-// the table's slots (4 bytes each, kept at most half full).
+// The table holds the fingerprints themselves (high and low word side by side), so looking
+// a state up touches one cache line, not the table and then the state's row: most lookups
+// find a state already seen, and this is the explorer's innermost loop. Each slot's state
+// index is kept in a parallel array, read only when the caller needs the index.
+//
+// Per stored state: 4 bytes of parent, 4 of action index, 4 of depth; per table slot: 8
+// bytes of fingerprint and 4 of index, with the table kept between 3/8 and 3/4 full.
 
-const INITIAL_CAPACITY = 1 << 12;
-const EMPTY = 0;
+const INITIAL_SLOTS = 1 << 12;
+const INITIAL_STATES = 1 << 11;
 
 export class StateStore {
-  private table: Int32Array; // slot -> state index + 1, or EMPTY
+  /** Slot s holds a fingerprint in [2s] (high) and [2s+1] (low); (0, 0) marks an empty
+   * slot (fingerprints are never (0, 0)). */
+  private table: Int32Array;
+  /** State index of each occupied slot. */
+  private slotIndex: Int32Array;
   private mask: number;
-  private fpHigh: Int32Array;
-  private fpLow: Int32Array;
+  private growAt: number;
   /** Parent state index, or -1 for an initial state. */
   parent: Int32Array;
   /** Index of the action in the parent's enabled-action list (for an initial state: its
@@ -22,54 +30,66 @@ export class StateStore {
   depth: Int32Array;
   size = 0;
 
-  constructor(capacity = INITIAL_CAPACITY) {
-    const cap = nextPowerOfTwo(Math.max(16, capacity));
-    this.table = new Int32Array(cap * 2);
-    this.mask = cap * 2 - 1;
-    this.fpHigh = new Int32Array(cap);
-    this.fpLow = new Int32Array(cap);
+  constructor(capacity = INITIAL_STATES) {
+    const slots = nextPowerOfTwo(Math.max(INITIAL_SLOTS, Math.ceil((capacity * 4) / 3)));
+    this.table = new Int32Array(slots * 2);
+    this.slotIndex = new Int32Array(slots);
+    this.mask = slots - 1;
+    this.growAt = (slots * 3) >>> 2;
+    const cap = Math.max(16, capacity);
     this.parent = new Int32Array(cap);
     this.action = new Int32Array(cap);
     this.depth = new Int32Array(cap);
   }
 
-  /** Index of the state with this fingerprint, or -1. */
-  find(high: number, low: number): number {
+  /** The slot holding this fingerprint, or -(empty slot where it would go) - 1. */
+  private slotOf(high: number, low: number): number {
+    const table = this.table;
     const mask = this.mask;
     let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask;
     for (;;) {
-      const entry = this.table[slot];
-      if (entry === EMPTY) return -1;
-      const index = entry - 1;
-      if (this.fpLow[index] === low && this.fpHigh[index] === high) return index;
+      const h = table[slot * 2];
+      const l = table[slot * 2 + 1];
+      if (h === high && l === low) return slot;
+      if (h === 0 && l === 0) return -slot - 1;
       slot = (slot + 1) & mask;
     }
+  }
+
+  /** Index of the state with this fingerprint, or -1. */
+  find(high: number, low: number): number {
+    const slot = this.slotOf(high, low);
+    return slot < 0 ? -1 : this.slotIndex[slot];
   }
 
   /** Inserts a fingerprint. Returns the new state's index, or -(existing index) - 1 when it
    * was already present. */
   insert(high: number, low: number, parent: number, action: number, depth: number): number {
-    const mask = this.mask;
-    let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask;
-    for (;;) {
-      const entry = this.table[slot];
-      if (entry === EMPTY) break;
-      const index = entry - 1;
-      if (this.fpLow[index] === low && this.fpHigh[index] === high) return -index - 1;
-      slot = (slot + 1) & mask;
-    }
+    const slot = this.slotOf(high, low);
+    if (slot >= 0) return -this.slotIndex[slot] - 1;
+    return this.insertAt(-slot - 1, high, low, parent, action, depth);
+  }
+
+  /** Inserts a fingerprint. Returns the new state's index, or -1 when it was already present
+   * (cheaper than `insert`: the existing state's index is not looked up). */
+  add(high: number, low: number, parent: number, action: number, depth: number): number {
+    const slot = this.slotOf(high, low);
+    if (slot >= 0) return -1;
+    return this.insertAt(-slot - 1, high, low, parent, action, depth);
+  }
+
+  private insertAt(slot: number, high: number, low: number, parent: number, action: number, depth: number): number {
+    if (high === 0 && low === 0) throw new RangeError('the fingerprint (0, 0) is reserved for empty slots');
     const index = this.size;
-    if (index === this.fpLow.length) {
-      this.grow();
-      return this.insert(high, low, parent, action, depth);
-    }
-    this.table[slot] = index + 1;
-    this.fpHigh[index] = high;
-    this.fpLow[index] = low;
+    if (index === this.parent.length) this.growStates();
+    this.table[slot * 2] = high;
+    this.table[slot * 2 + 1] = low;
+    this.slotIndex[slot] = index;
     this.parent[index] = parent;
     this.action[index] = action;
     this.depth[index] = depth;
     this.size = index + 1;
+    if (this.size > this.growAt) this.growTable();
     return index;
   }
 
@@ -88,28 +108,41 @@ export class StateStore {
   get bytes(): number {
     return (
       this.table.byteLength +
-      this.fpHigh.byteLength +
-      this.fpLow.byteLength +
+      this.slotIndex.byteLength +
       this.parent.byteLength +
       this.action.byteLength +
       this.depth.byteLength
     );
   }
 
-  private grow(): void {
-    const cap = this.fpLow.length * 2;
-    this.fpHigh = resize(this.fpHigh, cap);
-    this.fpLow = resize(this.fpLow, cap);
+  private growStates(): void {
+    const cap = this.parent.length * 2;
     this.parent = resize(this.parent, cap);
     this.action = resize(this.action, cap);
     this.depth = resize(this.depth, cap);
-    this.table = new Int32Array(cap * 2);
-    this.mask = cap * 2 - 1;
-    for (let index = 0; index < this.size; index++) {
-      let slot = (this.fpLow[index] ^ Math.imul(this.fpHigh[index], 0x9e3779b1)) & this.mask;
-      while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.table[slot] = index + 1;
+  }
+
+  private growTable(): void {
+    const old = this.table;
+    const oldIndex = this.slotIndex;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(slots * 2);
+    const slotIndex = new Int32Array(slots);
+    const mask = slots - 1;
+    for (let s = 0; s < oldIndex.length; s++) {
+      const high = old[s * 2];
+      const low = old[s * 2 + 1];
+      if (high === 0 && low === 0) continue;
+      let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask;
+      while (table[slot * 2] !== 0 || table[slot * 2 + 1] !== 0) slot = (slot + 1) & mask;
+      table[slot * 2] = high;
+      table[slot * 2 + 1] = low;
+      slotIndex[slot] = oldIndex[s];
     }
+    this.table = table;
+    this.slotIndex = slotIndex;
+    this.mask = mask;
+    this.growAt = (slots * 3) >>> 2;
   }
 }
 
