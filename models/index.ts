@@ -5,8 +5,16 @@ import { InputError } from '../src/core/model.ts';
 import { tCommitDefinition } from './tcommit/index.ts';
 import { twoPhaseDefinition } from './twophase/index.ts';
 import { paxosCommitDefinition } from './paxoscommit/index.ts';
+import { twoPcDefinition } from './twopc/index.ts';
+import { threePcDefinition } from './threepc/index.ts';
 
-export const models: readonly ModelDefinition[] = [tCommitDefinition, twoPhaseDefinition, paxosCommitDefinition];
+export const models: readonly ModelDefinition[] = [
+  tCommitDefinition,
+  twoPhaseDefinition,
+  paxosCommitDefinition,
+  twoPcDefinition,
+  threePcDefinition,
+];
 
 export function findModel(name: string): ModelDefinition {
   const def = models.find((m) => m.name === name);

@@ -6,13 +6,24 @@ import type { Expectation, ModelDefinition, Params, VariantSpec } from '../core/
 import { findVariant, resolveParams } from '../core/model.ts';
 import { explore, type ExploreOptions, type ExploreResult, type Violation } from '../explore/explore.ts';
 import { traceFromRun, type TraceFile } from '../trace/trace.ts';
+import { runScenario } from './scenario.ts';
+
+/** A violation, or a liveness/refinement finding of a scenario check. */
+export type Finding = Omit<Violation, 'kind'> & {
+  readonly kind: Violation['kind'] | 'liveness' | 'refinement';
+  /** Livelock lassos: the step after which the cycle starts. */
+  readonly cycleStart?: number;
+};
+
+export type CheckResult = Omit<ExploreResult, 'violations'> & { readonly violations: readonly Finding[] };
 
 export interface CheckOutcome {
   readonly model: string;
+  /** The variant, or for a scenario check "scenario:<name>". */
   readonly variant: string;
   readonly params: Params;
   readonly expect: Expectation;
-  readonly result: ExploreResult;
+  readonly result: CheckResult;
   /** Whether the outcome is what the variant expects (and, when exhausted, no witness is
    * missing). */
   readonly matchesExpected: boolean;
@@ -36,7 +47,7 @@ export function runCheck(
   return { model: def.name, variant: variant.name, params, expect: variant.expect, result, matchesExpected: matches, verdict, traces };
 }
 
-function violationTrace(def: ModelDefinition, variant: VariantSpec, params: Params, v: Violation): TraceFile {
+function violationTrace(def: ModelDefinition, variant: VariantSpec, params: Params, v: Finding): TraceFile {
   return traceFromRun(
     {
       model: def.name,
@@ -51,7 +62,7 @@ function violationTrace(def: ModelDefinition, variant: VariantSpec, params: Para
   );
 }
 
-function judge(expect: Expectation, r: ExploreResult): { matches: boolean; verdict: string } {
+export function judge(expect: Expectation, r: CheckResult): { matches: boolean; verdict: string } {
   const missing = r.witnesses.filter((w) => !w.reached).map((w) => w.name);
   const bound = r.boundsHit.length > 0 ? ` (search cut by ${r.boundsHit.join(', ')})` : '';
   const v = r.violations[0];
@@ -79,15 +90,16 @@ function judge(expect: Expectation, r: ExploreResult): { matches: boolean; verdi
   };
 }
 
-/** Every model and variant at its default params. */
+/** Every model and variant at its default params, then every scenario check. */
 export function checkAll(models: readonly ModelDefinition[], options: ExploreOptions, onResult: (o: CheckOutcome) => void): CheckOutcome[] {
   const out: CheckOutcome[] = [];
+  const record = (o: CheckOutcome) => {
+    out.push(o);
+    onResult(o);
+  };
   for (const def of models) {
-    for (const variant of def.variants) {
-      const outcome = runCheck(def, variant.name, {}, options);
-      out.push(outcome);
-      onResult(outcome);
-    }
+    for (const variant of def.variants) record(runCheck(def, variant.name, {}, options));
+    for (const scenario of def.scenarios ?? []) record(runScenario(def, scenario, options));
   }
   return out;
 }

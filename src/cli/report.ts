@@ -54,7 +54,7 @@ export function renderSummary(outcomes: readonly CheckOutcome[], header = true):
     `${o.matchesExpected ? 'ok  ' : 'FAIL'} ${o.verdict}`,
     fmt.format(o.result.distinctStates),
     fmt.format(o.result.totalStates),
-    String(o.result.depth),
+    o.result.depth === 0 ? '-' : String(o.result.depth),
     seconds(o.result.elapsedMs),
   ]);
   const line = (cells: readonly string[]) =>

@@ -70,6 +70,40 @@ export type Params = Readonly<Record<string, number>>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModel = Model<any, any>;
 
+/** A named check beyond "every invariant holds" that `check --all` runs with its own params:
+ * - liveness: once faults stop, does every run reach the goal? (stuck states, fair livelocks)
+ * - refinement: does every step of this model map to a step (or stutter) of a specification?
+ */
+export type ScenarioCheck =
+  | {
+      /** The model's invariants under other params than the defaults (e.g. no partitions). */
+      readonly kind: 'safety';
+      readonly name: string;
+      readonly description: string;
+      readonly variant?: string;
+      readonly params: Readonly<Record<string, number>>;
+      readonly expect: Expectation;
+    }
+  | {
+      readonly kind: 'liveness';
+      readonly name: string;
+      readonly description: string;
+      readonly variant?: string;
+      readonly params: Readonly<Record<string, number>>;
+      readonly expect: { readonly status: 'holds' } | { readonly status: 'violation'; readonly property: 'stuck' | 'livelock' };
+    }
+  | {
+      readonly kind: 'refinement';
+      readonly name: string;
+      readonly description: string;
+      readonly variant?: string;
+      readonly params: Readonly<Record<string, number>>;
+      /** The specification, built for the same params. */
+      readonly spec: (params: Params) => AnyModel;
+      readonly mapping: (state: unknown) => unknown;
+      readonly expect: { readonly status: 'holds' } | { readonly status: 'violation'; readonly property: 'refinement' };
+    };
+
 export interface ModelDefinition {
   readonly name: string;
   readonly summary: string;
@@ -79,6 +113,8 @@ export interface ModelDefinition {
   /** The first variant is the faithful/correct one, conventionally named "default". */
   readonly variants: readonly VariantSpec[];
   create(params: Params, variant: string): AnyModel;
+  /** Liveness and refinement checks run by `check --all` (and `check <model> --scenario`). */
+  readonly scenarios?: readonly ScenarioCheck[];
 }
 
 /** Names of every property a model checks, for `faultline list`. */

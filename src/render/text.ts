@@ -24,7 +24,10 @@ export function show(value: unknown): string {
 export function diffStates(before: unknown, after: unknown, path = ''): string[] {
   if (compareValues(before, after) === 0) return [];
   if (Array.isArray(before) && Array.isArray(after)) {
-    if (before.length === after.length) {
+    // Element by element when at most one element changed in place (a node's slot, a vote);
+    // otherwise as a set of added and removed elements (a sorted message set shifts).
+    const changed = before.length === after.length ? before.filter((b, i) => compareValues(b, after[i]) !== 0).length : Infinity;
+    if (changed <= 1 || (before.length === after.length && !before.some((x) => x !== null && typeof x === 'object'))) {
       return before.flatMap((b, i) => diffStates(b, after[i], `${path}[${i}]`));
     }
     const was = new Set(before.map((x) => canonicalJson(x)));
