@@ -62,7 +62,8 @@ describe('faultline CLI', () => {
   });
 
   it.each([
-    [['check', 'nosuch'], /^faultline: unknown model 'nosuch' \(models: tcommit, twophase, paxoscommit/],
+    [['check', 'nosuch'], /^faultline: unknown model 'nosuch' \(models: tcommit, twophase, paxoscommit, /],
+    [['check', 'twopc', '--scenario', 'nosuch'], /^faultline: model 'twopc' has no scenario 'nosuch' \(scenarios: coordinator-crash-blocks, refines-tcommit\)/],
     [['check', 'twophase', '--variant', 'nosuch'], /^faultline: model 'twophase' has no variant 'nosuch'/],
     [['check', 'twophase', '--param', 'x=1'], /^faultline: model 'twophase' has no param 'x'/],
     [['check', 'twophase', '--param', 'rm=three'], /^faultline: --param rm must be an integer, got 'three'/],
@@ -104,7 +105,11 @@ describe('faultline CLI', () => {
   it('list --json describes every model with params, variants and properties', () => {
     const r = faultline('list', '--json');
     expect(r.code).toBe(0);
-    const names = JSON.parse(r.stdout).models.map((m: { name: string }) => m.name);
-    expect(names).toEqual(['tcommit', 'twophase', 'paxoscommit']);
+    const models = JSON.parse(r.stdout).models as { name: string; variants: unknown[]; params: unknown[]; properties: { invariants: string[] } }[];
+    expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(['tcommit', 'twophase', 'paxoscommit', 'twopc', 'threepc']));
+    for (const m of models) {
+      expect(m.variants.length).toBeGreaterThan(0);
+      expect(m.properties.invariants.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -17,7 +17,8 @@ export interface ScheduleOptions {
 /** An arbitrary of schedules for `model`. Choices are small naturals so that shrinking them
  * towards 0 means "the first enabled action", which keeps shrunk schedules readable. */
 export function scheduleArbitrary(options: ScheduleOptions = {}): fc.Arbitrary<Schedule> {
-  return fc.array(fc.nat({ max: 1 << 16 }), { maxLength: options.depthMax ?? 40 });
+  // size 'max': lengths up to depthMax (fast-check's default 'small' size stops near 10 steps).
+  return fc.array(fc.noBias(fc.nat({ max: 1 << 16 })), { maxLength: options.depthMax ?? 40, size: 'max' });
 }
 
 export interface ScheduleFailure {

@@ -10,12 +10,13 @@ import { loadTrace, replayTrace, saveTrace, traceFileName } from '../trace/trace
 import { renderSteps } from '../render/text.ts';
 import { parseChoice, parseParams, parsePositiveInt, parseSeconds } from './args.ts';
 import { checkAll, runCheck, type CheckOutcome } from './check.ts';
+import { runScenario } from './scenario.ts';
 import { renderCheck, renderSummary, outcomeJson } from './report.ts';
 import { livenessCommand, mergeCommand, simulateCommand } from './more.ts';
 
 const USAGE = `usage:
   faultline list [--json]
-  faultline check <model> [--variant V] [--param KEY=VALUE ...] [--strategy bfs|dfs]
+  faultline check <model> [--variant V] [--param KEY=VALUE ...] [--scenario NAME] [--strategy bfs|dfs]
                   [--depth-max N] [--states-max N] [--time-limit SECONDS] [--no-deadlock]
                   [--json] [--save DIR]
   faultline check --all [bounds as above] [--json] [--save DIR]
@@ -92,6 +93,7 @@ function list(argv: readonly string[]): number {
       source: def.source,
       params: def.params.map((p) => ({ name: p.name, default: p.default, min: p.min, max: p.max, description: p.description })),
       variants: def.variants.map((v) => ({ name: v.name, description: v.description, expect: v.expect })),
+      scenarios: (def.scenarios ?? []).map((c) => ({ name: c.name, kind: c.kind, description: c.description, params: c.params, expect: c.expect })),
       properties: propertyNames(model),
     };
   });
@@ -109,6 +111,11 @@ function list(argv: readonly string[]): number {
     for (const v of m.variants) {
       const expect = v.expect.status === 'holds' ? 'expected to hold' : `expected to violate ${v.expect.property}`;
       console.log(`    ${v.name.padEnd(28)} ${v.description} [${expect}]`);
+    }
+    if (m.scenarios.length > 0) console.log('  scenarios (check --scenario NAME):');
+    for (const c of m.scenarios) {
+      const expect = c.expect.status === 'holds' ? 'expected to hold' : `expected: ${c.expect.property}`;
+      console.log(`    ${c.name.padEnd(28)} ${c.kind}: ${c.description} [${expect}]`);
     }
     console.log('');
   }
@@ -131,6 +138,7 @@ function check(argv: readonly string[]): number {
       'no-deadlock': { type: 'boolean' },
       json: { type: 'boolean' },
       save: { type: 'string' },
+      scenario: { type: 'string' },
     },
   });
   const timeLimit = parseSeconds('--time-limit', values['time-limit']);
@@ -153,7 +161,18 @@ function check(argv: readonly string[]): number {
   }
   const def = findModel(positionals[0]);
   const params = parseParams(values.param);
-  const outcome = runCheck(def, values.variant ?? def.variants[0].name, params, options);
+  let outcome: CheckOutcome;
+  if (values.scenario !== undefined) {
+    const scenario = (def.scenarios ?? []).find((c) => c.name === values.scenario);
+    if (scenario === undefined) {
+      const known = (def.scenarios ?? []).map((c) => c.name).join(', ') || '(none)';
+      throw new InputError(`model '${def.name}' has no scenario '${values.scenario}' (scenarios: ${known})`);
+    }
+    if (values.variant !== undefined || values.param !== undefined) throw new InputError('--scenario fixes its own variant and params');
+    outcome = runScenario(def, scenario, options);
+  } else {
+    outcome = runCheck(def, values.variant ?? def.variants[0].name, params, options);
+  }
   if (!values.json) console.log(renderCheck(outcome));
   return finish([outcome], values.save, values.json === true, false);
 }

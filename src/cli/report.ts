@@ -17,15 +17,16 @@ function paramText(params: Readonly<Record<string, number>>): string {
 export function renderCheck(o: CheckOutcome): string {
   const r = o.result;
   const lines: string[] = [];
-  lines.push(`faultline check ${o.model} --variant ${o.variant} ${paramText(o.params)} (${r.strategy})`);
+  const what = o.variant.startsWith('scenario:') ? `--scenario ${o.variant.slice('scenario:'.length)}` : `--variant ${o.variant}`;
+  lines.push(`faultline check ${o.model} ${what} ${paramText(o.params)} (${r.strategy})`);
   lines.push(`  result:     ${o.verdict}`);
   if (r.status === 'bounded') {
     lines.push(`              the search was cut by ${r.boundsHit.join(', ')}: states beyond it were not checked`);
   }
-  lines.push(`  states:     ${fmt.format(r.distinctStates)} distinct, ${fmt.format(r.totalStates)} total, depth ${r.depth}`);
+  lines.push(`  states:     ${fmt.format(r.distinctStates)} distinct, ${fmt.format(r.totalStates)} total${r.depth > 0 ? `, depth ${r.depth}` : ''}`);
   lines.push(
-    `  time:       ${seconds(r.elapsedMs)}, ${fmt.format(r.statesPerSecond)} distinct states/s, ` +
-      `${r.bytesPerState.toFixed(1)} bytes/state stored`,
+    `  time:       ${seconds(r.elapsedMs)}, ${fmt.format(r.statesPerSecond)} distinct states/s` +
+      (r.bytesPerState > 0 ? `, ${r.bytesPerState.toFixed(1)} bytes/state stored` : ''),
   );
   if (r.collisionProbability > 1e-12) {
     lines.push(`  fingerprint collision probability (optimistic): ${r.collisionProbability.toExponential(1)}`);
@@ -35,7 +36,12 @@ export function renderCheck(o: CheckOutcome): string {
   }
   for (const v of r.violations) {
     lines.push('');
-    lines.push(`  ${v.kind === 'deadlock' ? 'Deadlock' : `Invariant ${v.property} violated`} after ${v.steps} steps: ${v.message}`);
+    const title = v.kind === 'deadlock' ? 'Deadlock'
+      : v.kind === 'liveness' ? (v.property === 'stuck' ? 'Stuck' : 'Livelock')
+      : v.kind === 'refinement' ? 'Refinement fails'
+      : `Invariant ${v.property} violated`;
+    lines.push(`  ${title} after ${v.steps} steps: ${v.message}`);
+    if (v.cycleStart !== undefined) lines.push(`    (the cycle starts after step ${v.cycleStart} and returns to that state)`);
     lines.push(renderSteps(v.run.init, v.run.steps, '    '));
   }
   return lines.join('\n');
