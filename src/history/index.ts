@@ -31,3 +31,4 @@ export type {
   RegisterResult,
 } from './specs.ts';
 export { counterSpec, kvSpec, queueSpec, registerSpec } from './specs.ts';
+export { linearizableHistory, sequentiallyConsistentHistory } from './invariant.ts';
