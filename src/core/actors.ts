@@ -72,9 +72,9 @@ export interface Envelope<M> {
 export type NetworkSemantics = 'unordered' | 'fifo' | 'set';
 
 /** asynchronous: an armed timer may fire at any time (messages may be arbitrarily slow, so a
- * timeout proves nothing); synchronous: timers fire only when no deliverable message is in
- * flight anywhere (every message delay and reply chain is shorter than a timeout, as 3PC
- * assumes); messages to crashed nodes do not hold timers back. */
+ * timeout proves nothing); synchronous: timers fire only when no message can be delivered and
+ * no node has a local choice to make (every message delay and local step is shorter than a
+ * timeout, as 3PC assumes); messages to crashed nodes do not hold timers back. */
 export type TimeoutSemantics = 'asynchronous' | 'synchronous';
 
 export interface FaultBudget {
@@ -304,14 +304,16 @@ class ActorSystem<S, M, D, Op, R> {
     for (const envelope of deliverable) {
       if (sys.nodes[this.indexOf(envelope.to)].state !== undefined) out.push({ kind: 'deliver', envelope });
     }
-    const quiet = !this.synchronous || !out.some((a) => a.kind === 'deliver');
     sys.nodes.forEach((slot, i) => {
-      if (slot.state === undefined) return;
-      if (quiet) for (const timer of slot.timers) out.push({ kind: 'timeout', node: this.ids[i], timer });
       const internal = this.spec.nodes[i].spec.internal;
-      if (internal !== undefined) {
-        for (const choice of internal(slot.state, this.ctx(i))) out.push({ kind: 'internal', node: this.ids[i], choice });
-      }
+      if (slot.state === undefined || internal === undefined) return;
+      for (const choice of internal(slot.state, this.ctx(i))) out.push({ kind: 'internal', node: this.ids[i], choice });
+    });
+    // Synchronous timeouts: pending deliveries and local steps all come before any timeout.
+    const quiet = !this.synchronous || out.length === 0;
+    sys.nodes.forEach((slot, i) => {
+      if (slot.state === undefined || !quiet) return;
+      for (const timer of slot.timers) out.push({ kind: 'timeout', node: this.ids[i], timer });
     });
     (this.spec.clients ?? []).forEach((c, client) => {
       const st = sys.clients[client];
