@@ -69,7 +69,8 @@ export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'):
     }
     if (s.tmState === 'init') {
       // TMCommit: tmState = "init" /\ tmPrepared = RM
-      const preparedCount = s.tmPrepared.reduce((n, p) => (p ? n + 1 : n), 0);
+      let preparedCount = 0;
+      for (const p of s.tmPrepared) if (p) preparedCount++;
       const allPrepared = preparedCount === rmCount;
       if (allPrepared || (variant === 'commit-without-all-prepared' && preparedCount > 0)) out.push(tmCommit);
       out.push(tmAbort);
@@ -93,24 +94,30 @@ export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'):
   }
 
   // Each step builds the successor record field by field (no spread), so every state has
-  // the same shape and the same key order.
+  // the same shape and the same key order. A step that changes no variable (the spec's
+  // RMRcvAbortMsg for an RM already aborted: rmState' = rmState) returns the state itself.
+  function withRmState(s: TwoPhaseState, rm: number, value: RMState, msgs: SortedSet<Message>): TwoPhaseState {
+    if (s.rmState[rm] === value && msgs === s.msgs) return s;
+    return { rmState: updateAt(s.rmState, rm, value), tmState: s.tmState, tmPrepared: s.tmPrepared, msgs };
+  }
+
   function step(s: TwoPhaseState, a: TwoPhaseAction): TwoPhaseState {
-    const { rmState, tmState, tmPrepared, msgs } = s;
     switch (a.kind) {
       case 'TMCommit':
-        return { rmState, tmState: 'done', tmPrepared, msgs: setAdd(msgs, COMMIT) };
+        return { rmState: s.rmState, tmState: 'done', tmPrepared: s.tmPrepared, msgs: setAdd(s.msgs, COMMIT) };
       case 'TMAbort':
-        return { rmState, tmState: 'done', tmPrepared, msgs: setAdd(msgs, ABORT) };
+        return { rmState: s.rmState, tmState: 'done', tmPrepared: s.tmPrepared, msgs: setAdd(s.msgs, ABORT) };
       case 'TMRcvPrepared':
-        return { rmState, tmState, tmPrepared: updateAt(tmPrepared, a.rm, true), msgs };
+        if (s.tmPrepared[a.rm]) return s;
+        return { rmState: s.rmState, tmState: s.tmState, tmPrepared: updateAt(s.tmPrepared, a.rm, true), msgs: s.msgs };
       case 'RMPrepare':
-        return { rmState: updateAt(rmState, a.rm, 'prepared'), tmState, tmPrepared, msgs: setAdd(msgs, preparedMsgs[a.rm]) };
+        return withRmState(s, a.rm, 'prepared', setAdd(s.msgs, preparedMsgs[a.rm]));
       case 'RMChooseToAbort':
-        return { rmState: updateAt(rmState, a.rm, 'aborted'), tmState, tmPrepared, msgs };
+        return withRmState(s, a.rm, 'aborted', s.msgs);
       case 'RMRcvCommitMsg':
-        return { rmState: updateAt(rmState, a.rm, 'committed'), tmState, tmPrepared, msgs };
+        return withRmState(s, a.rm, 'committed', s.msgs);
       case 'RMRcvAbortMsg':
-        return { rmState: updateAt(rmState, a.rm, 'aborted'), tmState, tmPrepared, msgs };
+        return withRmState(s, a.rm, 'aborted', s.msgs);
       default: {
         const never: never = a;
         throw new Error(`unknown TwoPhase action ${JSON.stringify(never)}`);

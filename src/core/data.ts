@@ -147,8 +147,10 @@ export function setHas<T>(set: SortedSet<T>, item: T): boolean {
   return false;
 }
 
-/** A copy of `arr` with index `i` replaced. */
+/** A copy of `arr` with index `i` replaced; `arr` itself when it already holds `value` there
+ * (state is immutable, so sharing the unchanged array is the same value, and cheaper to hash). */
 export function updateAt<T>(arr: readonly T[], i: number, value: T): readonly T[] {
+  if (arr[i] === value && i < arr.length) return arr;
   const out = arr.slice();
   out[i] = value;
   return out;

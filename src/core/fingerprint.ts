@@ -248,6 +248,8 @@ interface Shadow {
   nodeB: Int32Array;
   start: Int32Array;
   size: Int32Array;
+  /** Slots reserved for the node from start (>= size; an in-place update may reuse them). */
+  cap: Int32Array;
   nodeEnd: Int32Array;
   slotEnd: Int32Array;
   val: unknown[];
@@ -270,6 +272,7 @@ function newShadow(): Shadow {
     nodeB: new Int32Array(64),
     start: new Int32Array(64),
     size: new Int32Array(64),
+    cap: new Int32Array(64),
     nodeEnd: new Int32Array(64),
     slotEnd: new Int32Array(64),
     val: new Array(256).fill(undefined),
@@ -290,6 +293,7 @@ function reserveNodes(w: Shadow, n: number): void {
   w.nodeB = grow(w.nodeB, n);
   w.start = grow(w.start, n);
   w.size = grow(w.size, n);
+  w.cap = grow(w.cap, n);
   w.nodeEnd = grow(w.nodeEnd, n);
   w.slotEnd = grow(w.slotEnd, n);
   // The object column is kept as long as the typed ones, so it is written without holes.
@@ -438,6 +442,7 @@ function newNode(obj: object, size: number): number {
   w.obj[n] = obj;
   w.start[n] = w.slots;
   w.size[n] = size;
+  w.cap[n] = size;
   w.slots += size;
   return n;
 }
@@ -472,6 +477,7 @@ function copySubtree(p: number): number {
     w.nodeB[r] = s.nodeB[q];
     w.start[r] = s.start[q] + df;
     w.size[r] = s.size[q];
+    w.cap[r] = s.cap[q];
     w.nodeEnd[r] = s.nodeEnd[q] + dn;
     w.slotEnd[r] = s.slotEnd[q] + df;
   }
@@ -632,15 +638,264 @@ export function fingerprintInto(value: unknown, out: Int32Array | Uint32Array): 
  * successors of `value`, which share sub-objects with it, are then fingerprinted in time
  * proportional to what changed. */
 export function fingerprintRemembering(value: unknown, out: Int32Array | Uint32Array): void {
-  W.nodes = 0;
-  W.slots = 0;
-  shadowActive = false;
-  recordShadowed(value, S.nodes > 0 ? 0 : -1, 1);
-  const built = W;
-  W = S;
-  S = built;
-  shadowActive = S.nodes > 0;
+  let updated: boolean;
+  try {
+    updated = updateShadow(value);
+  } catch (e) {
+    // Not plain data: S may be half updated, so it is dropped.
+    forgetSubtrees();
+    throw e;
+  }
+  if (!updated) {
+    W.nodes = 0;
+    W.slots = 0;
+    shadowActive = false;
+    // The hints of S are only followed when S is laid out in pre-order (see copySubtree).
+    recordShadowed(value, S.nodes > 0 && shadowPristine ? 0 : -1, 1);
+    const built = W;
+    W = S;
+    S = built;
+    shadowActive = S.nodes > 0;
+    shadowPristine = true;
+    builtSlots = S.slots;
+  }
   writeFingerprint(out);
+}
+
+// ---- Updating the shadow S in place ------------------------------------------------------
+//
+// In BFS order consecutive expanded states are mostly siblings: they differ in one or two
+// fields. When the new state has the layout of S at the top (the same keys in the same order,
+// or the same length) and each changed field keeps its kind, S is updated field by field, so
+// remembering costs what changed. A node that grows past its slots gets new ones at the end;
+// S is then no longer in pre-order (`shadowPristine`), which only copySubtree relies on.
+
+/** Whether S is laid out as recordShadowed builds it. */
+let shadowPristine = true;
+/** Slots of S when it was last built: past a multiple of it, S is rebuilt (abandoned slots). */
+let builtSlots = 0;
+let scratchVal: unknown[] = [];
+let scratchElemA = new Int32Array(64);
+let scratchElemB = new Int32Array(64);
+let scratchPairA = new Int32Array(64);
+let scratchPairB = new Int32Array(64);
+
+/** Updates S in place to be the shadow of `value`, leaving outA/outB = H(value); returns
+ * false, with S untouched, when `value` does not have S's layout. */
+function updateShadow(value: unknown): boolean {
+  const s = S;
+  if (s.nodes === 0 || typeof value !== 'object' || value === null) return false;
+  if (s.slots > 4 * builtSlots + 256) return false;
+  const isArray = Array.isArray(value);
+  if (isArray !== Array.isArray(s.obj[0])) return false;
+  const start = s.start[0];
+  const size = s.size[0];
+  // First check that the update can be done, so that S is never left half updated.
+  if (isArray) {
+    const arr = value as readonly unknown[];
+    if (arr.length !== size) return false;
+    for (let i = 0; i < size; i++) if (!slotUpdatable(start + i, arr[i])) return false;
+  } else {
+    checkPlainRecord(value);
+    const record = value as Record<string, unknown>;
+    let j = 0;
+    for (const key in record) {
+      if (j >= size || s.key[start + j] !== key || !slotUpdatable(start + j, record[key])) return false;
+      j++;
+    }
+    if (j !== size) return false;
+  }
+  let sa = 0;
+  let sb = 0;
+  let count = 0;
+  if (isArray) {
+    const arr = value as readonly unknown[];
+    for (let i = 0; i < size; i++) {
+      const f = start + i;
+      const v = arr[i];
+      if (s.val[f] !== v) {
+        updateSlotValue(f, v);
+        indexPair(i);
+        s.pairA[f] = outA;
+        s.pairB[f] = outB;
+      }
+      sa = (sa + s.pairA[f]) | 0;
+      sb = (sb + s.pairB[f]) | 0;
+    }
+    finishArray(size, sa, sb);
+  } else {
+    const record = value as Record<string, unknown>;
+    let f = start;
+    for (const key in record) {
+      const v = record[key];
+      if (s.val[f] !== v) {
+        updateSlotValue(f, v);
+        if (v === undefined) {
+          outA = outB = 0;
+        } else {
+          pair(s.keyA[f], s.keyB[f]);
+        }
+        s.pairA[f] = outA;
+        s.pairB[f] = outB;
+      }
+      if (v !== undefined) count++;
+      sa = (sa + s.pairA[f]) | 0;
+      sb = (sb + s.pairB[f]) | 0;
+      f++;
+    }
+    finishRecord(count, sa, sb);
+  }
+  s.obj[0] = value;
+  s.nodeA[0] = outA;
+  s.nodeB[0] = outB;
+  return true;
+}
+
+/** Whether top-level slot f of S can take `v` in place: the same value, a primitive where
+ * there was no node, an array where there was an array node, or a record with the same keys
+ * in the same order where there was a record node. */
+function slotUpdatable(f: number, v: unknown): boolean {
+  const s = S;
+  if (s.val[f] === v) return true;
+  const c = s.child[f];
+  if (typeof v !== 'object' || v === null) return c < 0;
+  if (c < 0) return false;
+  if (Array.isArray(v)) return Array.isArray(s.obj[c]);
+  if (Array.isArray(s.obj[c])) return false;
+  checkPlainRecord(v);
+  const start = s.start[c];
+  const size = s.size[c];
+  let k = 0;
+  for (const key in v as Record<string, unknown>) {
+    if (k >= size || s.key[start + k] !== key) return false;
+    k++;
+  }
+  return k === size;
+}
+
+/** Top-level slot f of S takes `v` (checked by slotUpdatable); its node, if any, is updated.
+ * Leaves outA/outB = H(v), and sets the slot's value and element hash (not its pair hash). */
+function updateSlotValue(f: number, v: unknown): void {
+  const s = S;
+  const c = s.child[f];
+  if (c < 0) {
+    hashPrimitive(v);
+  } else if (Array.isArray(v)) {
+    updateArrayNode(c, v);
+  } else {
+    updateRecordNode(c, v as Record<string, unknown>);
+  }
+  s.val[f] = v;
+  s.elemA[f] = outA;
+  s.elemB[f] = outB;
+}
+
+/** Array node c of S becomes `arr`; outA/outB := H(arr). Elements have no nodes (they are
+ * below SHADOW_DEPTH): an element seen at the same index, or one off (a sorted set that
+ * gained or lost a member), keeps its hash. */
+function updateArrayNode(c: number, arr: readonly unknown[]): void {
+  const s = S;
+  const len = arr.length;
+  const oldStart = s.start[c];
+  const oldSize = s.size[c];
+  if (oldSize > scratchElemA.length) {
+    scratchElemA = grow(scratchElemA, oldSize);
+    scratchElemB = grow(scratchElemB, oldSize);
+    scratchPairA = grow(scratchPairA, oldSize);
+    scratchPairB = grow(scratchPairB, oldSize);
+  }
+  const sv = scratchVal;
+  for (let i = 0; i < oldSize; i++) {
+    const g = oldStart + i;
+    sv[i] = s.val[g];
+    scratchElemA[i] = s.elemA[g];
+    scratchElemB[i] = s.elemB[g];
+    scratchPairA[i] = s.pairA[g];
+    scratchPairB[i] = s.pairB[g];
+  }
+  let start = oldStart;
+  if (len > s.cap[c]) {
+    start = s.slots;
+    reserveSlots(s, start + len);
+    s.slots = start + len;
+    s.start[c] = start;
+    s.cap[c] = len;
+    shadowPristine = false;
+    for (let i = 0; i < oldSize; i++) s.val[oldStart + i] = undefined;
+  }
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < len; i++) {
+    const e = arr[i];
+    const f = start + i;
+    if (i < oldSize && sv[i] === e) {
+      s.elemA[f] = scratchElemA[i];
+      s.elemB[f] = scratchElemB[i];
+      outA = scratchPairA[i];
+      outB = scratchPairB[i];
+    } else {
+      if (i > 0 && i <= oldSize && sv[i - 1] === e) {
+        outA = scratchElemA[i - 1];
+        outB = scratchElemB[i - 1];
+      } else if (i + 1 < oldSize && sv[i + 1] === e) {
+        outA = scratchElemA[i + 1];
+        outB = scratchElemB[i + 1];
+      } else {
+        hashShadowed(e, -1);
+      }
+      s.elemA[f] = outA;
+      s.elemB[f] = outB;
+      indexPair(i);
+    }
+    s.val[f] = e;
+    s.key[f] = undefined;
+    s.child[f] = -1;
+    s.pairA[f] = outA;
+    s.pairB[f] = outB;
+    sa = (sa + outA) | 0;
+    sb = (sb + outB) | 0;
+  }
+  for (let i = len; i < oldSize && start === oldStart; i++) s.val[start + i] = undefined;
+  for (let i = 0; i < oldSize; i++) sv[i] = undefined;
+  s.size[c] = len;
+  s.obj[c] = arr;
+  finishArray(len, sa, sb);
+  s.nodeA[c] = outA;
+  s.nodeB[c] = outB;
+}
+
+/** Record node c of S becomes `record`, which has its keys in the same order (checked by
+ * slotUpdatable); outA/outB := H(record). */
+function updateRecordNode(c: number, record: Record<string, unknown>): void {
+  const s = S;
+  let f = s.start[c];
+  let sa = 0;
+  let sb = 0;
+  let count = 0;
+  for (const key in record) {
+    const v = record[key];
+    if (s.val[f] !== v) {
+      if (v === undefined) {
+        outA = outB = 0;
+      } else {
+        hashShadowed(v, -1);
+      }
+      s.val[f] = v;
+      s.elemA[f] = outA;
+      s.elemB[f] = outB;
+      if (v !== undefined) pair(s.keyA[f], s.keyB[f]);
+      s.pairA[f] = outA;
+      s.pairB[f] = outB;
+    }
+    if (v !== undefined) count++;
+    sa = (sa + s.pairA[f]) | 0;
+    sb = (sb + s.pairB[f]) | 0;
+    f++;
+  }
+  s.obj[c] = record;
+  finishRecord(count, sa, sb);
+  s.nodeA[c] = outA;
+  s.nodeB[c] = outB;
 }
 
 /** Forgets the remembered shadows (so the objects they hold can be collected). */
@@ -648,6 +903,8 @@ export function forgetSubtrees(): void {
   S = newShadow();
   W = newShadow();
   shadowActive = false;
+  shadowPristine = true;
+  builtSlots = 0;
 }
 
 const scratch = new Uint32Array(2);

@@ -108,8 +108,10 @@ class Search {
   private stopped = false;
   /** DFS states not expanded because of depthMax that had a new successor at the time. */
   private readonly cutStates: { state: unknown; index: number }[] = [];
-  /** Index of the state whose sub-object hashes are remembered, or -1. */
+  /** Index of the state whose sub-object hashes are remembered, or -1, and its fingerprint. */
   private remembered = -1;
+  private rememberedHigh = 0;
+  private rememberedLow = 0;
 
   constructor(
     private readonly model: AnyModel,
@@ -123,17 +125,17 @@ class Search {
   }
 
   bfs(): void {
-    let level = this.visitInitialStates();
-    let levelIndices = level.map((x) => x.index);
-    let levelStates = level.map((x) => x.state);
+    const roots = this.visitInitialStates();
+    let levelStates = roots.map((x) => x.state);
+    let levelIndices = roots.map((x) => x.index);
     while (levelStates.length > 0 && !this.stopped) {
       const nextStates: unknown[] = [];
       const nextIndices: number[] = [];
       for (let k = 0; k < levelStates.length && !this.stopped; k++) {
-        this.expand(levelStates[k], levelIndices[k], (state, index) => {
-          nextStates.push(state);
-          nextIndices.push(index);
-        });
+        const state = levelStates[k];
+        // The level's states are not needed once expanded: let them be collected.
+        levelStates[k] = undefined;
+        this.expand(state, levelIndices[k], nextStates, nextIndices);
       }
       levelStates = nextStates;
       levelIndices = nextIndices;
@@ -178,7 +180,7 @@ class Search {
       positions[top] = pos + 1;
       if (this.remembered !== indices[top]) this.rememberSubtrees(states[top], indices[top]);
       const next = this.model.step(states[top], actions[pos]);
-      const index = this.visitSuccessor(next, indices[top], pos, true);
+      const index = this.visitSuccessor(next, states[top], indices[top], pos, true);
       if (index >= 0) push(next, index);
     }
   }
@@ -199,13 +201,19 @@ class Search {
     return actions;
   }
 
-  private expand(state: unknown, index: number, enqueue: (state: unknown, index: number) => void): void {
+  /** Generates the successors of a BFS state; new ones go to nextStates/nextIndices. */
+  private expand(state: unknown, index: number, nextStates: unknown[], nextIndices: number[]): void {
     const actions = this.enabledAt(state, index);
-    if (actions.length > 0) this.rememberSubtrees(state, index);
+    if (actions.length === 0) return;
+    this.rememberSubtrees(state, index);
+    const model = this.model;
     for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
-      const next = this.model.step(state, actions[pos]);
-      const nextIndex = this.visitSuccessor(next, index, pos, false);
-      if (nextIndex >= 0) enqueue(next, nextIndex);
+      const next = model.step(state, actions[pos]);
+      const nextIndex = this.visitSuccessor(next, state, index, pos, false);
+      if (nextIndex >= 0) {
+        nextStates.push(next);
+        nextIndices.push(nextIndex);
+      }
     }
   }
 
@@ -228,9 +236,19 @@ class Search {
   /** Records a generated successor. Returns its index when it must be expanded, else -1.
    * Under DFS with a depth bound a state first reached deep is re-expanded when found again
    * at a shallower depth, so the bound does not hide states within it. */
-  private visitSuccessor(next: unknown, parent: number, action: number, revisitShallower: boolean): number {
+  private visitSuccessor(
+    next: unknown,
+    parentState: unknown,
+    parent: number,
+    action: number,
+    revisitShallower: boolean,
+  ): number {
     this.totalStates++;
+    // A step that changes nothing (TwoPhase's RMRcvAbortMsg by an RM already aborted) yields
+    // the parent itself, which is stored: no need to hash it or look it up.
+    if (next === parentState) return -1;
     this.fingerprint(next);
+    if (parent === this.remembered && this.fp[0] === this.rememberedHigh && this.fp[1] === this.rememberedLow) return -1;
     if (this.atStatesMax()) return -1;
     const store = this.store;
     const depth = store.depth[parent] + 1;
@@ -344,6 +362,8 @@ class Search {
     const canonical = this.model.canonical;
     fingerprintRemembering(canonical === undefined ? state : canonical.call(this.model, state), this.fp);
     this.remembered = index;
+    this.rememberedHigh = this.fp[0];
+    this.rememberedLow = this.fp[1];
   }
 
   private fingerprint(state: unknown): void {
