@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explore } from '../src/explore/explore.ts';
+import { explore, ModelError } from '../src/explore/explore.ts';
 import { replayPath } from '../src/explore/path.ts';
 import { counters, neverWitness, shortcut, shuffledRecords } from './fixtures/toys.ts';
 
@@ -102,5 +102,25 @@ describe('explorer on toy models with known state spaces', () => {
   it('rejects bounds that are not positive numbers', () => {
     expect(() => explore(counters(1, 1), { depthMax: 0 })).toThrow(/depthMax must be a positive number/);
     expect(() => explore(counters(1, 1), { statesMax: Number.NaN })).toThrow(/statesMax/);
+  });
+});
+
+describe('a model that throws', () => {
+  it('is reported with the run to the state being expanded and the failing action', () => {
+    const base = counters(2, 3);
+    const broken = { ...base, step: (s: readonly number[], a: { counter: number }) => {
+      if (s[0] === 2 && a.counter === 1) throw new Error('boom');
+      return base.step(s, a);
+    } };
+    let error: unknown;
+    try {
+      explore(broken);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ModelError);
+    const m = error as ModelError;
+    expect(m.message).toBe('the model threw while taking "inc c1": boom');
+    expect(m.run!.steps.map((s) => s.label)).toEqual(['inc c0', 'inc c0']);
   });
 });

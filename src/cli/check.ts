@@ -4,7 +4,7 @@
 
 import type { Expectation, ModelDefinition, Params, VariantSpec } from '../core/model.ts';
 import { findVariant, resolveParams } from '../core/model.ts';
-import { explore, type ExploreOptions, type ExploreResult, type Violation } from '../explore/explore.ts';
+import { explore, ModelError, type ExploreOptions, type ExploreResult, type Violation } from '../explore/explore.ts';
 import { traceFromRun, type TraceFile } from '../trace/trace.ts';
 import { runScenario } from './scenario.ts';
 
@@ -98,8 +98,24 @@ export function checkAll(models: readonly ModelDefinition[], options: ExploreOpt
     onResult(o);
   };
   for (const def of models) {
-    for (const variant of def.variants) record(runCheck(def, variant.name, {}, options));
-    for (const scenario of def.scenarios ?? []) record(runScenario(def, scenario, options));
+    for (const variant of def.variants) record(guard(def, variant.name, variant.expect, () => runCheck(def, variant.name, {}, options)));
+    for (const scenario of def.scenarios ?? []) {
+      record(guard(def, `scenario:${scenario.name}`, scenario.expect, () => runScenario(def, scenario, options)));
+    }
   }
   return out;
+}
+
+/** A model that throws fails its row of check --all instead of stopping the others. */
+function guard(def: ModelDefinition, variant: string, expect: Expectation, run: () => CheckOutcome): CheckOutcome {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+    const result: CheckResult = {
+      strategy: 'bfs', status: 'violation', boundsHit: [], distinctStates: 0, totalStates: 0, depth: 0, elapsedMs: 0,
+      statesPerSecond: 0, bytesPerState: 0, storeBytes: 0, collisionProbability: 0, violations: [], witnesses: [],
+    };
+    return { model: def.name, variant, params: {}, expect, result, matchesExpected: false, verdict: `MODEL ERROR: ${e.message}`, traces: [] };
+  }
 }

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { models, findModel } from '../../models/index.ts';
 import { InputError, propertyNames, resolveParams } from '../core/model.ts';
-import type { ExploreOptions } from '../explore/explore.ts';
+import { ModelError, type ExploreOptions } from '../explore/explore.ts';
 import { loadTrace, replayTrace, saveTrace, traceFileName } from '../trace/trace.ts';
 import { renderSteps } from '../render/text.ts';
 import { parseChoice, parseParams, parsePositiveInt, parseSeconds } from './args.ts';
@@ -56,6 +56,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof InputError) {
       console.error(`faultline: ${e.message}`);
       return 2;
+    }
+    if (e instanceof ModelError) {
+      console.error(`faultline: ${e.message}`);
+      if (e.run !== undefined) {
+        console.error(`  the state being expanded was reached by:\n${renderSteps(e.run.init, e.run.steps, '    ')}`);
+      }
+      return 1;
     }
     if (isParseArgsError(e)) {
       console.error(`faultline: ${parseArgsMessage(e as Error)}`);

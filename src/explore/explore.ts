@@ -7,6 +7,7 @@
 // at depth 1). The status is honest: `holds` only when the reachable space was exhausted.
 
 import type { AnyModel } from '../core/model.ts';
+import { InputError } from '../core/model.ts';
 import { fingerprintInto, fingerprintRemembering, forgetSubtrees } from '../core/fingerprint.ts';
 import { StateStore } from './state-store.ts';
 import { replayPath, type Run } from './path.ts';
@@ -73,10 +74,26 @@ export function explore(model: AnyModel, options: ExploreOptions = {}): ExploreR
   try {
     if (options.strategy === 'dfs') search.dfs();
     else search.bfs();
+  } catch (e) {
+    throw search.modelError(e);
   } finally {
     forgetSubtrees();
   }
   return search.result();
+}
+
+/** The model's own code threw while being explored: a bug in the model (or in faultline), not a
+ * protocol violation. Carries the run to the state being expanded and the action that failed. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+  constructor(
+    message: string,
+    readonly run: Run | undefined,
+    readonly failingAction: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+  }
 }
 
 function validateOptions(o: ExploreOptions): void {
@@ -106,6 +123,9 @@ class Search {
   private maxDepth = 0;
   private sinceTimeCheck = 0;
   private stopped = false;
+  /** The state being expanded and the action being taken, for ModelError (-1: none). */
+  private at = -1;
+  private atAction = -1;
   /** DFS states not expanded because of depthMax that had a new successor at the time. */
   private readonly cutStates: { state: unknown; index: number }[] = [];
   /** Index of the state whose sub-object hashes are remembered, or -1, and its fingerprint. */
@@ -179,8 +199,11 @@ class Search {
       }
       positions[top] = pos + 1;
       if (this.remembered !== indices[top]) this.rememberSubtrees(states[top], indices[top]);
+      this.at = indices[top];
+      this.atAction = pos;
       const next = this.model.step(states[top], actions[pos]);
       const index = this.visitSuccessor(next, states[top], indices[top], pos, true);
+      this.atAction = -1;
       if (index >= 0) push(next, index);
     }
   }
@@ -189,6 +212,8 @@ class Search {
    * an empty list means "do not expand". */
   private enabledAt(state: unknown, index: number): readonly unknown[] {
     if (this.stopped) return [];
+    this.at = index;
+    this.atAction = -1;
     const actions = this.model.actions(state);
     if (actions.length === 0) {
       this.checkDeadlockAt(state, index);
@@ -208,6 +233,7 @@ class Search {
     this.rememberSubtrees(state, index);
     const model = this.model;
     for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
+      this.atAction = pos;
       const next = model.step(state, actions[pos]);
       const nextIndex = this.visitSuccessor(next, state, index, pos, false);
       if (nextIndex >= 0) {
@@ -369,6 +395,24 @@ class Search {
   private fingerprint(state: unknown): void {
     const canonical = this.model.canonical;
     fingerprintInto(canonical === undefined ? state : canonical.call(this.model, state), this.fp);
+  }
+
+  /** Wraps an exception thrown by the model's code with the run that led to it. */
+  modelError(e: unknown): unknown {
+    if (e instanceof InputError || e instanceof ModelError) return e;
+    const message = e instanceof Error ? e.message : String(e);
+    if (this.at < 0) return new ModelError(`the model threw while building its initial states: ${message}`, undefined, undefined, e);
+    let run: Run | undefined;
+    let failingAction: string | undefined;
+    try {
+      run = replayPath(this.model, this.store.pathTo(this.at));
+      const state = run.steps.length === 0 ? run.init : run.steps[run.steps.length - 1].state;
+      if (this.atAction >= 0) failingAction = this.model.describe(this.model.actions(state)[this.atAction]);
+    } catch {
+      // the run itself cannot be rebuilt: report the message alone
+    }
+    const where = failingAction === undefined ? 'while computing the enabled actions of a state' : `while taking "${failingAction}"`;
+    return new ModelError(`the model threw ${where}: ${message}`, run, failingAction, e);
   }
 
   result(): ExploreResult {
