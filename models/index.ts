@@ -7,6 +7,8 @@ import { twoPhaseDefinition } from './twophase/index.ts';
 import { paxosCommitDefinition } from './paxoscommit/index.ts';
 import { twoPcDefinition } from './twopc/index.ts';
 import { threePcDefinition } from './threepc/index.ts';
+import { paxosDefinition } from './paxos/index.ts';
+import { paxosTlaDefinition } from './paxos-tla/index.ts';
 
 export const models: readonly ModelDefinition[] = [
   tCommitDefinition,
@@ -14,6 +16,8 @@ export const models: readonly ModelDefinition[] = [
   paxosCommitDefinition,
   twoPcDefinition,
   threePcDefinition,
+  paxosDefinition,
+  paxosTlaDefinition,
 ];
 
 export function findModel(name: string): ModelDefinition {

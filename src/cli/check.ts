@@ -3,7 +3,7 @@
 // variant must violate its property.
 
 import type { Expectation, ModelDefinition, Params, VariantSpec } from '../core/model.ts';
-import { findVariant, resolveParams } from '../core/model.ts';
+import { findVariant, variantParams } from '../core/model.ts';
 import { explore, ModelError, type ExploreOptions, type ExploreResult, type Violation } from '../explore/explore.ts';
 import { traceFromRun, type TraceFile } from '../trace/trace.ts';
 import { runScenario } from './scenario.ts';
@@ -39,7 +39,7 @@ export function runCheck(
   options: ExploreOptions,
 ): CheckOutcome {
   const variant = findVariant(def, variantName);
-  const params = resolveParams(def, given);
+  const params = variantParams(def, variant.name, given);
   const model = def.create(params, variant.name);
   const result = explore(model, options);
   const traces = result.violations.map((v) => violationTrace(def, variant, params, v));

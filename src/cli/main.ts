@@ -99,7 +99,7 @@ function list(argv: readonly string[]): number {
       summary: def.summary,
       source: def.source,
       params: def.params.map((p) => ({ name: p.name, default: p.default, min: p.min, max: p.max, description: p.description })),
-      variants: def.variants.map((v) => ({ name: v.name, description: v.description, expect: v.expect })),
+      variants: def.variants.map((v) => ({ name: v.name, description: v.description, expect: v.expect, params: v.params ?? {} })),
       scenarios: (def.scenarios ?? []).map((c) => ({ name: c.name, kind: c.kind, description: c.description, params: c.params, expect: c.expect })),
       properties: propertyNames(model),
     };
@@ -117,7 +117,8 @@ function list(argv: readonly string[]): number {
     console.log('  variants:');
     for (const v of m.variants) {
       const expect = v.expect.status === 'holds' ? 'expected to hold' : `expected to violate ${v.expect.property}`;
-      console.log(`    ${v.name.padEnd(28)} ${v.description} [${expect}]`);
+      const own = Object.entries(v.params).map(([k, x]) => `${k}=${x}`).join(' ');
+      console.log(`    ${v.name.padEnd(28)} ${v.description} [${expect}${own ? `; with ${own}` : ''}]`);
     }
     if (m.scenarios.length > 0) console.log('  scenarios (check --scenario NAME):');
     for (const c of m.scenarios) {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { findModel } from '../../models/index.ts';
-import { InputError, findVariant, resolveParams, type AnyModel, type ModelDefinition, type Params } from '../core/model.ts';
+import { InputError, findVariant, variantParams, type AnyModel, type ModelDefinition, type Params } from '../core/model.ts';
 import { mergeReports, simulate, type SimulationReport } from '../explore/simulate.ts';
 import { checkLiveness, stateGraphDot, type LivenessResult } from '../explore/liveness.ts';
 import { saveTrace, traceFileName, traceFromRun, type TraceFile } from '../trace/trace.ts';
@@ -24,7 +24,7 @@ function target(positionals: readonly string[], variant: string | undefined, par
   if (positionals.length !== 1) throw new InputError(`${command} takes one model name`);
   const def = findModel(positionals[0]);
   const v = findVariant(def, variant ?? def.variants[0].name).name;
-  const p = resolveParams(def, parseParams(params));
+  const p = variantParams(def, v, parseParams(params));
   return { def, variant: v, params: p, model: def.create(p, v) };
 }
 

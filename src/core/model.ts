@@ -62,6 +62,9 @@ export interface VariantSpec {
   readonly name: string;
   readonly description: string;
   readonly expect: Expectation;
+  /** Params this variant needs to show its behaviour (e.g. a crash budget for a bug that needs
+   * a restart), used instead of the model's defaults; --param still overrides them. */
+  readonly params?: Readonly<Record<string, number>>;
 }
 
 export type Params = Readonly<Record<string, number>>;
@@ -147,6 +150,12 @@ export function resolveParams(def: ModelDefinition, given: Readonly<Record<strin
     out[p.name] = value;
   }
   return out;
+}
+
+/** The params of a check: the model's defaults, then the variant's own, then what was given. */
+export function variantParams(def: ModelDefinition, variant: string, given: Readonly<Record<string, number>>): Params {
+  const v = findVariant(def, variant);
+  return resolveParams(def, { ...(v.params ?? {}), ...given });
 }
 
 export function findVariant(def: ModelDefinition, variant: string): VariantSpec {

@@ -1,0 +1,152 @@
+// Single-decree Paxos ("Paxos Made Simple", Lamport 2001) as an actor system: proposers,
+// acceptors and learners exchanging Prepare/Promise/Accept/Accepted (and Nack) over an
+// unordered network with message loss, duplication, acceptor crashes (promise and accepted
+// proposal are persisted) and partitions. See nodes.ts for the handlers and system.ts for the
+// ghost state, ballot re-basing and timeout rule.
+//
+// Fairness (liveness): message delivery and a proposer's decision to propose are weakly fair;
+// timeouts and faults are not, and faults eventually stop. Under that assumption dueling
+// proposers can pre-empt each other forever (a livelock lasso); with a distinguished proposer
+// (variant `distinguished`: only p1 moves to a higher ballot when pre-empted, the others give
+// up after one ballot) every fair run chooses a value.
+
+import type { ModelDefinition, Params, VariantSpec } from '../../src/core/model.ts';
+import { InputError } from '../../src/core/model.ts';
+import { paxosSystem, type PaxosModel } from './system.ts';
+import type { PaxosConfig } from './nodes.ts';
+
+export type { PaxosModel, PaxosState, PaxosAction, Ghost } from './system.ts';
+export type { PaxosMsg, PaxosNode, PaxosConfig } from './nodes.ts';
+export { ballotLabel } from './nodes.ts';
+
+export type PaxosVariant =
+  | 'default'
+  | 'distinguished'
+  | 'proposer-uses-own-value'
+  | 'acceptor-accepts-below-promise'
+  | 'acceptor-forgets-promise'
+  | 'learner-minority'
+  | 'half-quorum'
+  | 'accepted-not-persisted';
+
+export interface PaxosParams {
+  readonly proposers: number;
+  readonly acceptors: number;
+  readonly learners: number;
+  readonly ballotsMax: number;
+  readonly dropsMax: number;
+  readonly duplicatesMax: number;
+  readonly crashesMax: number;
+  readonly partitionsMax: number;
+}
+
+export const PAXOS_DEFAULTS: PaxosParams = {
+  proposers: 2,
+  acceptors: 3,
+  learners: 1,
+  // Provisional: the smallest configuration that is exhausted quickly (22,603 states). Each
+  // fault unit multiplies the space roughly tenfold (dropsMax=1: 248,677 states).
+  ballotsMax: 1,
+  dropsMax: 0,
+  duplicatesMax: 0,
+  crashesMax: 0,
+  partitionsMax: 0,
+};
+
+export function paxos(params: Partial<PaxosParams> = {}, variant: PaxosVariant = 'default'): PaxosModel {
+  const p = { ...PAXOS_DEFAULTS, ...params };
+  const majority = Math.floor(p.acceptors / 2) + 1;
+  // The planted bug "majority = half": n/2 rounded down (2 of 4 acceptors, 1 of 3).
+  const quorum = variant === 'half-quorum' ? Math.max(1, Math.floor(p.acceptors / 2)) : majority;
+  const cfg: PaxosConfig = {
+    proposers: p.proposers,
+    acceptorIds: ids('a', p.acceptors),
+    learnerIds: ids('l', p.learners),
+    ballotsMax: p.ballotsMax,
+    quorum,
+    learnerQuorum: variant === 'learner-minority' ? Math.max(1, majority - 1) : quorum,
+    distinguished: variant === 'distinguished',
+    bugs: {
+      proposerUsesOwnValue: variant === 'proposer-uses-own-value',
+      acceptBelowPromise: variant === 'acceptor-accepts-below-promise',
+      forgetPromiseOnRestart: variant === 'acceptor-forgets-promise',
+      acceptedNotPersisted: variant === 'accepted-not-persisted',
+    },
+  };
+  return paxosSystem(cfg, {
+    dropsMax: p.dropsMax,
+    duplicatesMax: p.duplicatesMax,
+    crashesMax: p.crashesMax,
+    partitionsMax: p.partitionsMax,
+  });
+}
+
+function ids(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+}
+
+export const paxosVariants: readonly VariantSpec[] = [
+  { name: 'default', description: 'single-decree Paxos; every proposer retries with a higher ballot when pre-empted', expect: { status: 'holds' } },
+  {
+    name: 'distinguished',
+    description: 'only p1 retries when pre-empted (a distinguished proposer); the others give up after one ballot',
+    expect: { status: 'holds' },
+  },
+  {
+    name: 'proposer-uses-own-value',
+    description: 'bug: phase 2 sends the proposer\'s own value instead of the highest-numbered accepted one',
+    expect: { status: 'violation', property: 'Agreement' },
+  },
+  {
+    name: 'acceptor-accepts-below-promise',
+    description: 'bug: an acceptor accepts a proposal numbered below its promise',
+    expect: { status: 'violation', property: 'Agreement' },
+  },
+  {
+    name: 'acceptor-forgets-promise',
+    description: 'bug: a restarted acceptor recovers its accepted proposal but not its promise',
+    expect: { status: 'violation', property: 'PromiseNeverDecreases' },
+  },
+  {
+    name: 'learner-minority',
+    description: 'bug: a learner learns from fewer than a majority of acceptors (1 of 3, 2 of 5)',
+    expect: { status: 'violation', property: 'LearnedChosen' },
+  },
+  {
+    name: 'half-quorum',
+    description: 'bug: "majority" computed as half the acceptors, rounded down (2 of 4): quorums need not intersect',
+    expect: { status: 'violation', property: 'Agreement' },
+  },
+  {
+    name: 'accepted-not-persisted',
+    description: 'bug: an acceptor persists its promise but not its accepted proposal, so a restart forgets its vote',
+    expect: { status: 'violation', property: 'Agreement' },
+  },
+];
+
+export const paxosDefinition: ModelDefinition = {
+  name: 'paxos',
+  summary: 'single-decree Paxos (proposers, acceptors, learners) under loss, duplication, reordering, crashes and partitions',
+  source: 'Lamport, "Paxos Made Simple" (2001), §2; faultline actor system',
+  params: [
+    { name: 'proposers', description: 'proposers p1..pk; pi proposes value vi', default: PAXOS_DEFAULTS.proposers, min: 1, max: 4 },
+    { name: 'acceptors', description: 'acceptors a1..an; a quorum is floor(n/2)+1 of them', default: PAXOS_DEFAULTS.acceptors, min: 1, max: 7 },
+    { name: 'learners', description: 'learners l1..lm (0: none; "chosen" is still tracked)', default: PAXOS_DEFAULTS.learners, min: 0, max: 3 },
+    {
+      name: 'ballotsMax',
+      description: 'rounds a proposer may use above the oldest round still live (ballots are re-based, so this is a window)',
+      default: PAXOS_DEFAULTS.ballotsMax,
+      min: 1,
+      max: 6,
+    },
+    { name: 'dropsMax', description: 'messages the network may lose', default: PAXOS_DEFAULTS.dropsMax, min: 0 },
+    { name: 'duplicatesMax', description: 'messages the network may duplicate', default: PAXOS_DEFAULTS.duplicatesMax, min: 0 },
+    { name: 'crashesMax', description: 'acceptor crashes (a crashed acceptor may restart from its persisted state)', default: PAXOS_DEFAULTS.crashesMax, min: 0 },
+    { name: 'partitionsMax', description: 'network partitions into two sides (each may heal)', default: PAXOS_DEFAULTS.partitionsMax, min: 0 },
+  ],
+  variants: paxosVariants,
+  create: (params: Params, variant: string) => {
+    if (!paxosVariants.some((v) => v.name === variant)) throw new InputError(`paxos has no variant '${variant}'`);
+    return paxos(params as unknown as PaxosParams, variant as PaxosVariant);
+  },
+};
