@@ -6,7 +6,7 @@
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
 import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
-import { rmName, type RMState } from '../tcommit/index.ts';
+import { rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
 
 export type InstanceValue = 'prepared' | 'aborted';
 
@@ -281,16 +281,7 @@ function paxosCommitInvariants(config: PaxosCommitConfig): Invariant<PaxosCommit
         return undefined;
       },
     },
-    {
-      name: 'TCConsistent',
-      check: (s) => {
-        const committed = s.rmState.indexOf('committed');
-        const aborted = s.rmState.indexOf('aborted');
-        return committed >= 0 && aborted >= 0
-          ? `${rmName(committed)} committed while ${rmName(aborted)} aborted`
-          : undefined;
-      },
-    },
+    tcConsistent,
   ];
 }
 

@@ -2,7 +2,7 @@
 // transaction commit itself. Each resource manager (RM) prepares or aborts; an RM may commit
 // only when every RM is prepared or committed, and may abort only while none has committed.
 
-import type { Model, ModelDefinition, Params } from '../../src/core/model.ts';
+import type { Invariant, Model, ModelDefinition, Params } from '../../src/core/model.ts';
 import { updateAt } from '../../src/core/data.ts';
 
 export type RMState = 'working' | 'prepared' | 'committed' | 'aborted';
@@ -18,6 +18,17 @@ export type TCommitAction =
 export function rmName(rm: number): string {
   return `rm${rm + 1}`;
 }
+
+/** TCConsistent: no RM committed while another aborted. TwoPhase and PaxosCommit implement
+ * TCommit, so they check the same invariant on their rmState. */
+export const tcConsistent: Invariant<{ readonly rmState: readonly RMState[] }> = {
+  name: 'TCConsistent',
+  check: (s) => {
+    const committed = s.rmState.indexOf('committed');
+    const aborted = s.rmState.indexOf('aborted');
+    return committed >= 0 && aborted >= 0 ? `${rmName(committed)} committed while ${rmName(aborted)} aborted` : undefined;
+  },
+};
 
 export type TCommitVariant = 'default' | 'abort-after-commit';
 
@@ -56,16 +67,7 @@ export function tCommit(rmCount: number, variant: TCommitVariant = 'default'): M
           return bad >= 0 ? `rmState[${rmName(bad)}] = ${JSON.stringify(s.rmState[bad])} is not an RM state` : undefined;
         },
       },
-      {
-        name: 'TCConsistent',
-        check: (s) => {
-          const committed = s.rmState.indexOf('committed');
-          const aborted = s.rmState.indexOf('aborted');
-          return committed >= 0 && aborted >= 0
-            ? `${rmName(committed)} committed while ${rmName(aborted)} aborted`
-            : undefined;
-        },
-      },
+      tcConsistent,
     ],
     sometimes: [
       { name: 'all RMs commit', holds: (s) => s.rmState.every((x) => x === 'committed') },

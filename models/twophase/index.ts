@@ -5,7 +5,7 @@
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
 import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
-import { rmName, type RMState } from '../tcommit/index.ts';
+import { rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
 
 export type TMState = 'init' | 'done';
 
@@ -152,18 +152,7 @@ function twoPhaseInvariants(rmCount: number): Invariant<TwoPhaseState>[] {
         return undefined;
       },
     },
-    {
-      // TCConsistent, which TwoPhase implements: no RM committed while another aborted.
-      name: 'TCConsistent',
-      check: (s) => {
-        const committed = s.rmState.indexOf('committed');
-        const aborted = s.rmState.indexOf('aborted');
-        if (committed >= 0 && aborted >= 0) {
-          return `${rmName(committed)} committed while ${rmName(aborted)} aborted`;
-        }
-        return undefined;
-      },
-    },
+    tcConsistent,
   ];
 }
 
