@@ -8,6 +8,7 @@ import { InputError, propertyNames, resolveParams } from '../core/model.ts';
 import { ModelError, type ExploreOptions } from '../explore/explore.ts';
 import { loadTrace, replayTrace, saveTrace, traceFileName } from '../trace/trace.ts';
 import { renderSteps } from '../render/text.ts';
+import { renderChart } from '../render/chart.ts';
 import { parseChoice, parseParams, parsePositiveInt, parseSeconds } from './args.ts';
 import { checkAll, runCheck, type CheckOutcome } from './check.ts';
 import { runScenario } from './scenario.ts';
@@ -20,7 +21,7 @@ const USAGE = `usage:
                   [--depth-max N] [--states-max N] [--time-limit SECONDS] [--no-deadlock]
                   [--json] [--save DIR]
   faultline check --all [bounds as above] [--json] [--save DIR]
-  faultline replay <trace.json> [--json]
+  faultline replay <trace.json> [--json] [--chart]
   faultline simulate <model> [--variant V] [--param KEY=VALUE ...] [--runs N] [--depth-max N]
                   [--seed S] [--shard I/N] [--json] [--save DIR]
   faultline merge <report.json ...> [--json]
@@ -227,7 +228,7 @@ function replay(argv: readonly string[]): number {
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: { json: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, chart: { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new InputError('replay takes one trace file');
   const file = positionals[0];
@@ -240,7 +241,9 @@ function replay(argv: readonly string[]): number {
     console.log(`${file}: ${trace.model} (${trace.variant}) ${JSON.stringify(trace.params)}, expected ${trace.outcome} of ${trace.property}`);
     if (trace.description) console.log(`  ${trace.description}`);
     const steps = trace.steps.map((s, i) => ({ label: s.label, state: r.states[i + 1] }));
-    console.log(renderSteps(r.states[0], steps));
+    const nodeIds = (r.model as { nodeIds?: readonly string[] }).nodeIds;
+    if (values.chart && nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${trace.model} is not one`);
+    console.log(values.chart ? renderChart(nodeIds!, trace.steps) : renderSteps(r.states[0], steps));
     console.log(r.reproduced ? `reproduced: ${r.observed}` : `NOT reproduced: ${r.observed}`);
   }
   return r.reproduced ? 0 : 1;
