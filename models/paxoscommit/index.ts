@@ -6,7 +6,7 @@
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
 import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
-import { rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
+import { allDecided, rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
 
 export type InstanceValue = 'prepared' | 'aborted';
 
@@ -240,6 +240,8 @@ export function paxosCommit(
     describe: describePaxosCommit,
     // RMRcvCommitMsg/RMRcvAbortMsg and Phase1a stay enabled forever: no state is terminal.
     isFinal: () => false,
+    // Liveness: the transaction is over when every RM has committed or aborted.
+    goal: allDecided,
   };
 }
 

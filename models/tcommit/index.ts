@@ -30,6 +30,11 @@ export const tcConsistent: Invariant<{ readonly rmState: readonly RMState[] }> =
   },
 };
 
+/** Every RM has committed or aborted: the transaction is over. */
+export function allDecided(s: { readonly rmState: readonly RMState[] }): boolean {
+  return s.rmState.every((x) => x === 'committed' || x === 'aborted');
+}
+
 export type TCommitVariant = 'default' | 'abort-after-commit';
 
 export function tCommit(rmCount: number, variant: TCommitVariant = 'default'): Model<TCommitState, TCommitAction> {
@@ -75,7 +80,7 @@ export function tCommit(rmCount: number, variant: TCommitVariant = 'default'): M
     ],
     describe: (a) => (a.kind === 'Prepare' ? `${rmName(a.rm)} prepare` : `${rmName(a.rm)} decide ${a.decision}`),
     // The transaction is over when every RM has decided; anything else with no step is stuck.
-    isFinal: (s) => s.rmState.every((x) => x === 'committed' || x === 'aborted'),
+    isFinal: allDecided,
   };
 }
 

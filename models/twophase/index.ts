@@ -5,7 +5,7 @@
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
 import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
-import { rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
+import { allDecided, rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
 
 export type TMState = 'init' | 'done';
 
@@ -134,6 +134,8 @@ export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'):
     describe: describeTwoPhase,
     // Once the TM has decided, RMRcv* stay enabled forever (the spec has no deadlock).
     isFinal: () => false,
+    // Liveness: the transaction is over when every RM has committed or aborted.
+    goal: allDecided,
   };
 }
 

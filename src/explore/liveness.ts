@@ -13,13 +13,14 @@
 
 import { Graph, alg } from '@dagrejs/graphlib';
 import type { AnyModel } from '../core/model.ts';
+import { InputError } from '../core/model.ts';
 import { fingerprintInto } from '../core/fingerprint.ts';
 import { canonicalJson } from '../core/data.ts';
 import { StateStore } from './state-store.ts';
 import { replayPath, type Run } from './path.ts';
 
 export const FAIRNESS_ASSUMPTION =
-  'weak fairness of every fair action (actor systems: message delivery): an action that stays enabled is eventually taken; faults eventually stop';
+  'weak fairness of every fair action (actor systems: message delivery and local choices; other models: every non-fault action): an action that stays enabled is eventually taken; faults eventually stop';
 
 export interface LivenessOptions {
   readonly statesMax?: number;
@@ -86,6 +87,9 @@ export function buildStateGraph(model: AnyModel, statesMax = 200_000): StateGrap
 }
 
 export function checkLiveness(model: AnyModel, options: LivenessOptions = {}): LivenessResult {
+  if (model.goal === undefined && model.isFinal === undefined) {
+    throw new InputError('liveness needs a goal: this model declares neither goal nor isFinal');
+  }
   const started = performance.now();
   const g = buildStateGraph(model, options.statesMax);
   const goal = (s: unknown) => (model.goal ?? model.isFinal)?.call(model, s) ?? false;
