@@ -113,18 +113,34 @@ export function paxosCommit(
     return chosen.val as InstanceValue;
   }
 
-  /** Decided(rm, v) witnessed by ballot b and quorum MS. */
-  function decidedBy(s: PaxosCommitState, rm: number, v: InstanceValue, b: number, ms: readonly number[]): boolean {
-    return ms.every((acc) => setHas(s.msgs, { type: 'phase2b', acc, ins: rm, bal: b, val: v }));
+  const quorumMasks = quorums.map((ms) => ms.reduce((mask, acc) => mask | (1 << acc), 0));
+
+  /** The phase 2b votes of a state as acceptor bitmasks per (instance, ballot, value): one
+   * pass over msgs, so that Decided needs no set lookups. */
+  function phase2bVotes(s: PaxosCommitState): Map<string, number> {
+    const votes = new Map<string, number>();
+    for (const m of s.msgs) {
+      if (m.type !== 'phase2b') continue;
+      const key = `${m.ins}/${m.bal}/${m.val}`;
+      votes.set(key, (votes.get(key) ?? 0) | (1 << m.acc));
+    }
+    return votes;
+  }
+
+  /** Decided(rm, v) witnessed by ballot b and quorum number q: every acceptor of the quorum
+   * sent [type |-> "phase2b", ins |-> rm, bal |-> b, val |-> v, acc |-> ac]. */
+  function decidedBy(votes: Map<string, number>, rm: number, v: InstanceValue, b: number, q: number): boolean {
+    const mask = quorumMasks[q];
+    return ((votes.get(`${rm}/${b}/${v}`) ?? 0) & mask) === mask;
   }
 
   /** Every combination of one (ballot, majority) per RM showing that its instance chose
    * "prepared"; empty unless every instance did. */
-  function commitWitnesses(s: PaxosCommitState): { bal: number; majority: readonly number[] }[][] {
+  function commitWitnesses(votes: Map<string, number>): { bal: number; majority: readonly number[] }[][] {
     let combos: { bal: number; majority: readonly number[] }[][] = [[]];
     for (const rm of rms) {
       const mine = ballots.flatMap((bal) =>
-        quorums.filter((ms) => decidedBy(s, rm, 'prepared', bal, ms)).map((majority) => ({ bal, majority })),
+        quorums.flatMap((majority, q) => (decidedBy(votes, rm, 'prepared', bal, q) ? [{ bal, majority }] : [])),
       );
       if (mine.length === 0) return [];
       combos = combos.flatMap((c) => mine.map((w) => [...c, w]));
@@ -154,12 +170,13 @@ export function paxosCommit(
         }
       }
     }
-    for (const witnesses of commitWitnesses(s)) out.push({ kind: 'DecideCommit', witnesses });
+    const votes = phase2bVotes(s);
+    for (const witnesses of commitWitnesses(votes)) out.push({ kind: 'DecideCommit', witnesses });
     for (const rm of rms) {
       for (const bal of ballots) {
-        for (const majority of quorums) {
-          if (decidedBy(s, rm, 'aborted', bal, majority)) out.push({ kind: 'DecideAbort', rm, bal, majority });
-        }
+        quorums.forEach((majority, q) => {
+          if (decidedBy(votes, rm, 'aborted', bal, q)) out.push({ kind: 'DecideAbort', rm, bal, majority });
+        });
       }
     }
     for (const acc of acceptors) {
