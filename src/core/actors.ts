@@ -16,7 +16,7 @@
 
 import type { Invariant, Model, Witness } from './model.ts';
 import { InputError } from './model.ts';
-import { compareValues, setAdd, updateAt } from './data.ts';
+import { compareValues, updateAt } from './data.ts';
 
 export type NodeId = string;
 
@@ -238,34 +238,38 @@ class ActorSystem<S, M, D, Op, R> {
     return sys;
   }
 
-  /** Installs a handler's new state and applies its effects in order. */
+  /** Installs a handler's new state and applies its effects in order. Unchanged parts are
+   * shared with the previous state (a step that changes nothing returns `sys` itself). */
   private apply(sys: Sys<S, M, D, Op, R>, i: number, result: HandlerResult<S, M, D, R>): Sys<S, M, D, Op, R> {
-    let slot: NodeSlot<S, D> = { ...sys.nodes[i], state: result.state };
+    const old = sys.nodes[i];
+    const effects = result.effects ?? [];
+    if (effects.length === 0 && result.state === old.state) return sys;
+    let timers = old.timers;
+    let durable = old.durable;
     let network = sys.network;
     let history = sys.history;
     let clients = sys.clients;
-    for (const e of result.effects ?? []) {
+    const id = this.ids[i];
+    for (const e of effects) {
       switch (e.kind) {
         case 'send':
           this.indexOf(e.to);
-          if (!this.crossesPartition(sys.partition, this.ids[i], e.to)) {
-            network = this.enqueue(network, { from: this.ids[i], to: e.to, msg: e.msg });
-          }
+          if (!this.crossesPartition(sys.partition, id, e.to)) network = this.enqueue(network, { from: id, to: e.to, msg: e.msg });
           break;
         case 'set-timer':
-          slot = { ...slot, timers: setAdd(slot.timers, e.timer) };
+          timers = addTimer(timers, e.timer);
           break;
         case 'cancel-timer':
-          slot = { ...slot, timers: slot.timers.filter((t) => t !== e.timer) };
+          if (timers.includes(e.timer)) timers = timers.filter((t) => t !== e.timer);
           break;
         case 'persist':
-          slot = { ...slot, durable: e.data };
+          durable = e.data;
           break;
         case 'reply': {
           const c = clients[e.client];
-          if (c === undefined || !c.waiting) throw new Error(`${this.ids[i]} replied to client ${e.client}, which has no outstanding request`);
+          if (c === undefined || !c.waiting) throw new Error(`${id} replied to client ${e.client}, which has no outstanding request`);
           clients = updateAt(clients, e.client, { ...c, waiting: false });
-          history = [...history, { kind: 'return', client: e.client, result: e.result, node: this.ids[i] }];
+          history = [...history, { kind: 'return', client: e.client, result: e.result, node: id }];
           break;
         }
         default: {
@@ -274,7 +278,11 @@ class ActorSystem<S, M, D, Op, R> {
         }
       }
     }
-    return { ...sys, nodes: updateAt(sys.nodes, i, slot), network, history, clients };
+    const slot: NodeSlot<S, D> =
+      result.state === old.state && timers === old.timers && durable === old.durable
+        ? old
+        : { state: result.state, durable, timers };
+    return { ...sys, nodes: slot === old ? sys.nodes : updateAt(sys.nodes, i, slot), network, history, clients };
   }
 
   /** Adds a message: in a sorted multiset (unordered), or at the end of its channel (fifo,
@@ -472,6 +480,12 @@ class ActorSystem<S, M, D, Op, R> {
         return 'heal partition';
     }
   }
+}
+
+/** Arms a timer: timers are a sorted list of names. */
+function addTimer(timers: readonly string[], timer: string): readonly string[] {
+  if (timers.includes(timer)) return timers;
+  return [...timers, timer].sort();
 }
 
 /** Channels ordered by (from, to); messages within a channel keep their order. */
