@@ -33,7 +33,15 @@ export type PaxosTlaAction =
   | { readonly kind: 'Phase1a'; readonly b: number }
   /** Phase2a(b, v) with the witnesses TLC enumerates: the quorum Q, and the 1b message of Q1bv
    * with the highest mbal carrying v (undefined when Q1bv = {}). */
-  | { readonly kind: 'Phase2a'; readonly b: number; readonly v: string; readonly q: readonly number[]; readonly m?: Msg<'1b'> }
+  | {
+      readonly kind: 'Phase2a';
+      readonly b: number;
+      readonly v: string;
+      readonly q: readonly number[];
+      readonly m?: Msg<'1b'>;
+      /** Set only by the phase2a-any-value bug, when Q1bv is not empty and is ignored. */
+      readonly ignoresVotes?: true;
+    }
   | { readonly kind: 'Phase1b'; readonly a: number; readonly m: Msg<'1a'> }
   | { readonly kind: 'Phase2b'; readonly a: number; readonly m: Msg<'2a'> };
 
@@ -72,18 +80,22 @@ export function paxosTla(config: PaxosTlaConfig, variant: PaxosTlaVariant = 'def
   };
 
   /** Phase2a(b, v)'s witnesses (Q, m) in TLC's enumeration order. */
-  function phase2aWitnesses(s: PaxosTlaState, b: number, v: string): { q: readonly number[]; m?: Msg<'1b'> }[] {
+  function phase2aWitnesses(s: PaxosTlaState, b: number, v: string): { q: readonly number[]; m?: Msg<'1b'>; ignoresVotes?: true }[] {
     // ~ \E m \in msgs : m.type = "2a" /\ m.bal = b
     if (s.msgs.some((m) => m.type === '2a' && m.bal === b)) return [];
-    const out: { q: readonly number[]; m?: Msg<'1b'> }[] = [];
+    const out: { q: readonly number[]; m?: Msg<'1b'>; ignoresVotes?: true }[] = [];
     for (const q of quorums) {
       const q1b = s.msgs.filter((m): m is Msg<'1b'> => m.type === '1b' && q.includes(m.acc) && m.bal === b);
       // \A a \in Q : \E m \in Q1b : m.acc = a -- an acceptor sends one 1b per ballot, so each
       // \E has exactly one witness and the product TLC forms has one element.
       if (!q.every((a) => q1b.some((m) => m.acc === a))) continue;
       const q1bv = q1b.filter((m) => m.mbal >= 0);
-      if (q1bv.length === 0 || variant === 'phase2a-any-value') {
+      if (q1bv.length === 0) {
         out.push({ q });
+        continue;
+      }
+      if (variant === 'phase2a-any-value') {
+        out.push({ q, ignoresVotes: true });
         continue;
       }
       // \E m \in Q1bv : m.mval = v /\ \A mm \in Q1bv : m.mbal >= mm.mbal
@@ -269,7 +281,11 @@ export function describePaxosTla(a: PaxosTlaAction): string {
     case 'Phase1a':
       return `Phase1a(${a.b}): send 1a bal=${a.b}`;
     case 'Phase2a': {
-      const why = a.m === undefined ? 'no votes in Q1b' : `highest vote ${accName(a.m.acc)} <<${a.m.mbal}, ${a.m.mval}>>`;
+      const why = a.ignoresVotes
+        ? 'votes in Q1b ignored'
+        : a.m === undefined
+          ? 'no votes in Q1b'
+          : `highest vote ${accName(a.m.acc)} <<${a.m.mbal}, ${a.m.mval}>>`;
       return `Phase2a(${a.b}, ${a.v}): send 2a (Q = {${a.q.map(accName).join(',')}}, ${why})`;
     }
     case 'Phase1b':

@@ -12,7 +12,7 @@
 
 import type { ModelDefinition, Params, VariantSpec } from '../../src/core/model.ts';
 import { InputError } from '../../src/core/model.ts';
-import { paxosSystem, type PaxosModel } from './system.ts';
+import { paxosSystem, type PaxosModel, type PaxosSystemOptions } from './system.ts';
 import type { PaxosConfig } from './nodes.ts';
 
 export type { PaxosModel, PaxosState, PaxosAction, Ghost } from './system.ts';
@@ -44,8 +44,10 @@ export const PAXOS_DEFAULTS: PaxosParams = {
   proposers: 2,
   acceptors: 3,
   learners: 1,
-  // Provisional: the smallest configuration that is exhausted quickly (22,603 states). Each
-  // fault unit multiplies the space roughly tenfold (dropsMax=1: 248,677 states).
+  // One ballot per proposer, no faults: 22,603 states in ~3 s, with the learner. Each fault unit
+  // multiplies the space roughly tenfold with a learner (dropsMax=1: 248,677 states; crashesMax=1:
+  // 458,103), so faults and retries are checked by the scenarios below, without learners.
+  // ballotsMax=1 means no retry at all: a pre-empted proposer's next round would be 2.
   ballotsMax: 1,
   dropsMax: 0,
   duplicatesMax: 0,
@@ -53,7 +55,7 @@ export const PAXOS_DEFAULTS: PaxosParams = {
   partitionsMax: 0,
 };
 
-export function paxos(params: Partial<PaxosParams> = {}, variant: PaxosVariant = 'default'): PaxosModel {
+export function paxos(params: Partial<PaxosParams> = {}, variant: PaxosVariant = 'default', options: PaxosSystemOptions = {}): PaxosModel {
   const p = { ...PAXOS_DEFAULTS, ...params };
   const majority = Math.floor(p.acceptors / 2) + 1;
   // The planted bug "majority = half": n/2 rounded down (2 of 4 acceptors, 1 of 3).
@@ -78,7 +80,7 @@ export function paxos(params: Partial<PaxosParams> = {}, variant: PaxosVariant =
     duplicatesMax: p.duplicatesMax,
     crashesMax: p.crashesMax,
     partitionsMax: p.partitionsMax,
-  });
+  }, options);
 }
 
 function ids(prefix: string, n: number): string[] {
@@ -91,6 +93,9 @@ export const paxosVariants: readonly VariantSpec[] = [
     name: 'distinguished',
     description: 'only p1 retries when pre-empted (a distinguished proposer); the others give up after one ballot',
     expect: { status: 'holds' },
+    // Retries need ballotsMax > 1 (at 1 this is the default model); without the learner it is
+    // exhausted in ~2 s (with it: 365,417 states, ~50 s).
+    params: { ballotsMax: 3, learners: 0 },
   },
   {
     name: 'proposer-uses-own-value',
@@ -106,6 +111,7 @@ export const paxosVariants: readonly VariantSpec[] = [
     name: 'acceptor-forgets-promise',
     description: 'bug: a restarted acceptor recovers its accepted proposal but not its promise',
     expect: { status: 'violation', property: 'PromiseNeverDecreases' },
+    params: { crashesMax: 1 },
   },
   {
     name: 'learner-minority',
@@ -116,17 +122,22 @@ export const paxosVariants: readonly VariantSpec[] = [
     name: 'half-quorum',
     description: 'bug: "majority" computed as half the acceptors, rounded down (2 of 4): quorums need not intersect',
     expect: { status: 'violation', property: 'Agreement' },
+    params: { acceptors: 4 },
   },
   {
     name: 'accepted-not-persisted',
     description: 'bug: an acceptor persists its promise but not its accepted proposal, so a restart forgets its vote',
     expect: { status: 'violation', property: 'Agreement' },
+    params: { crashesMax: 1 },
   },
 ];
 
 export const paxosDefinition: ModelDefinition = {
   name: 'paxos',
-  summary: 'single-decree Paxos (proposers, acceptors, learners) under loss, duplication, reordering, crashes and partitions',
+  summary:
+    'single-decree Paxos (proposers, acceptors, learners). Defaults: 2 proposers with one ballot each, 3 acceptors, 1 learner, ' +
+    'an unordered network (reordering) and no other fault; scenarios add retries (3 rounds), 2 drops, a duplicate, ' +
+    'an acceptor crash/restart, a partition, and liveness of dueling vs distinguished proposers',
   source: 'Lamport, "Paxos Made Simple" (2001), §2; faultline actor system',
   params: [
     { name: 'proposers', description: 'proposers p1..pk; pi proposes value vi', default: PAXOS_DEFAULTS.proposers, min: 1, max: 4 },
@@ -149,4 +160,35 @@ export const paxosDefinition: ModelDefinition = {
     if (!paxosVariants.some((v) => v.name === variant)) throw new InputError(`paxos has no variant '${variant}'`);
     return paxos(params as unknown as PaxosParams, variant as PaxosVariant);
   },
+  scenarios: paxosScenarios(),
 };
+
+/** Faults at sizes that are exhausted in seconds: without learners (learners only add Accepted
+ * traffic; "chosen" is tracked by the ghost state either way), one ballot per proposer unless
+ * retries are the point. The network is unordered in every check, so reordering is always on. */
+function paxosScenarios(): ModelDefinition['scenarios'] {
+  const safety = (name: string, description: string, params: Record<string, number>) =>
+    ({ kind: 'safety', name, description, params: { learners: 0, ...params }, expect: { status: 'holds' } }) as const;
+  return [
+    safety('agreement-with-retries', 'dueling proposers that retry with higher ballots (3 rounds each) keep every invariant', { ballotsMax: 3 }),
+    safety('agreement-under-loss', 'with two messages lost (and retransmitted on timeout), at most one value is chosen', { dropsMax: 2 }),
+    safety('agreement-under-duplication', 'with a duplicated message, at most one value is chosen', { duplicatesMax: 1 }),
+    safety('agreement-under-crashes', 'with an acceptor crashing and restarting from its persisted promise and vote, at most one value is chosen', { crashesMax: 1 }),
+    safety('agreement-under-partition', 'with the network partitioned into two sides (and healed), at most one value is chosen', { partitionsMax: 1 }),
+    {
+      kind: 'liveness',
+      name: 'dueling-proposers-livelock',
+      description: 'two proposers that each retry when pre-empted can pre-empt each other forever: a fair cycle in which no value is chosen',
+      params: { learners: 0, ballotsMax: 3 },
+      expect: { status: 'violation', property: 'livelock' },
+    },
+    {
+      kind: 'liveness',
+      name: 'distinguished-proposer-chooses',
+      description: 'with a distinguished proposer (only p1 retries), every fair run chooses a value once faults stop: no stuck state, no livelock',
+      variant: 'distinguished',
+      params: { learners: 0, ballotsMax: 3 },
+      expect: { status: 'holds' },
+    },
+  ];
+}

@@ -17,6 +17,28 @@
 //    does not add a second copy of a message still in flight (to a crashed acceptor, say): the
 //    network would otherwise grow without bound. Duplication remains a separate fault.
 
+// What these reductions may hide (reviewed; properties/paxos.test.ts checks the first):
+// - Re-basing is exact except for a fresh proposer's first ballot: it is the oldest live round,
+//   where absolute numbering would give round 1, possibly below every live ballot. Runs in which
+//   a late proposer starts below everything live are not explored (its Prepare would only be
+//   Nacked, or promised by acceptors that never promised anything). With rebase off (absolute
+//   rounds capped at ballotsMax, a finite space) every variant has the same verdict and the same
+//   shortest counterexample length at ballotsMax=2.
+// - The quiet-timeout rule is an under-approximation: a retransmission while a reply is still in
+//   flight is not explored. To an acceptor that already got the original it is the same message
+//   again, i.e. a duplicate, explored only when duplicatesMax > 0; a bug in how a proposer
+//   treats replies to an early retransmission is therefore found only by the duplication
+//   scenario or the swarm, not by the fault-free default.
+// - Not re-adding a copy already in flight turns a retransmission into "at most one copy in
+//   flight"; a second copy is the duplication fault.
+// - Stale-message removal (withoutStaleMessages) is exact for the handlers as written, bugs
+//   included (no variant changes what a proposer or learner ignores); a variant that does must
+//   update stale(). It also means drops and duplicates are never spent on ignored messages.
+// - Proposers send their first Prepare to a fixed majority (nodes.ts); other acceptors hear of a
+//   ballot only on retransmission.
+// - "Chosen" (ghost) uses the configured quorum: for the half-quorum bug, Agreement is about what
+//   that implementation's learners would treat as chosen (2 of 4 acceptors).
+
 import { actorSystem, type ActorModel, type FaultBudget, type SystemAction, type SystemState } from '../../src/core/actors.ts';
 import type { Invariant, Model, Witness } from '../../src/core/model.ts';
 import { compareValues, setAdd } from '../../src/core/data.ts';
@@ -61,7 +83,14 @@ export type PaxosModel = Model<PaxosState, PaxosAction> & {
   readonly config: PaxosConfig;
 };
 
-export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget): PaxosModel {
+export interface PaxosSystemOptions {
+  /** Re-base ballots after every step (default). Off: rounds are absolute and ballotsMax caps
+   * them, a finite space used to test that re-basing changes no verdict. */
+  readonly rebase?: boolean;
+}
+
+export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, options: PaxosSystemOptions = {}): PaxosModel {
+  const rebaseOn = options.rebase ?? true;
   const P = cfg.proposers;
   const proposerIds = Array.from({ length: P }, (_, i) => proposerId(i));
   const inner = actorSystem({
@@ -98,7 +127,7 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget): PaxosModel {
     if (a.kind === 'timeout') sys = { ...sys, network: withoutRetransmittedCopies(s.sys.network, sys.network, a.node) };
     sys = withoutStaleMessages(sys);
     const ghost = recordGhost(s.ghost, sys, a);
-    return rebase({ sys, ghost }, P);
+    return rebaseOn ? rebase({ sys, ghost }, P) : { sys, ghost };
   }
 
   /** Removes messages to proposers and learners that their recipient will ignore whenever
@@ -223,18 +252,26 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget): PaxosModel {
   ];
 
   const chosen = (s: PaxosState) => s.ghost.chosen.length > 0;
+  // Witnesses that need two proposers or a learner are asked only when the configuration has
+  // them, so that a clean result at learners=0 (the fault scenarios) is not reported vacuous.
   const sometimes: Witness<PaxosState>[] = [
     { name: 'a value is chosen', holds: chosen },
-    {
-      // An acceptor rejects one proposer because it promised another's higher number.
-      name: 'two proposers compete',
-      holds: (s) => s.sys.network.some((e) => e.msg.type === 'Nack' && ownerOf(e.msg.n, P) !== ownerOf(e.msg.promised, P)),
-    },
-    {
-      name: 'a proposer re-proposes a value accepted in an earlier ballot',
-      holds: (s) => proposers(s).some((p, i) => p.role === 'proposer' && p.value !== null && p.value !== ownValue(i)),
-    },
-    { name: 'every learner learns', holds: (s) => learners(s).length > 0 && learners(s).every((l) => l.st?.role === 'learner' && l.st.learned !== null) },
+    ...(P < 2
+      ? []
+      : [
+          {
+            // An acceptor rejects one proposer because it promised another's higher number.
+            name: 'two proposers compete',
+            holds: (s: PaxosState) => s.sys.network.some((e) => e.msg.type === 'Nack' && ownerOf(e.msg.n, P) !== ownerOf(e.msg.promised, P)),
+          },
+          {
+            name: 'a proposer re-proposes a value accepted in an earlier ballot',
+            holds: (s: PaxosState) => proposers(s).some((p, i) => p.role === 'proposer' && p.value !== null && p.value !== ownValue(i)),
+          },
+        ]),
+    ...(cfg.learnerIds.length === 0
+      ? []
+      : [{ name: 'every learner learns', holds: (s: PaxosState) => learners(s).every((l) => l.st?.role === 'learner' && l.st.learned !== null) }]),
   ];
 
   return {
