@@ -47,28 +47,42 @@ export function renderCheck(o: CheckOutcome): string {
   return lines.join('\n');
 }
 
-const COLUMNS = ['model', 'variant', 'params', 'expected', 'result', 'distinct', 'total', 'depth', 'time'] as const;
-const WIDTHS = [12, 28, 22, 26, 0, 11, 12, 6, 8];
+/** Columns of the check --all table; params come last, as they vary most in length. */
+const COLUMNS = [
+  { title: 'model', width: 12, right: false },
+  { title: 'variant / scenario', width: 40, right: false },
+  { title: 'expected', width: 30, right: false },
+  { title: 'distinct', width: 11, right: true },
+  { title: 'total', width: 12, right: true },
+  { title: 'depth', width: 5, right: true },
+  { title: 'time', width: 8, right: true },
+  { title: 'result', width: 52, right: false },
+  { title: 'params', width: 0, right: false },
+] as const;
 
 /** Summary table rows for check --all. */
 export function renderSummary(outcomes: readonly CheckOutcome[], header = true): string {
   const rows = outcomes.map((o) => [
     o.model,
     o.variant,
-    paramText(o.params),
     o.expect.status === 'holds' ? 'holds' : `violates ${o.expect.property}`,
-    `${o.matchesExpected ? 'ok  ' : 'FAIL'} ${o.verdict}`,
     fmt.format(o.result.distinctStates),
     fmt.format(o.result.totalStates),
     o.result.depth === 0 ? '-' : String(o.result.depth),
     seconds(o.result.elapsedMs),
+    `${o.matchesExpected ? 'ok  ' : 'FAIL'} ${o.verdict}`,
+    paramText(o.params),
   ]);
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (WIDTHS[i] === 0 ? c : i >= 5 ? c.padStart(WIDTHS[i]) : c.padEnd(WIDTHS[i])))
-      .join(' ');
-  const out = rows.map((r) => line([...r.slice(0, 4), ...r.slice(5), r[4]]));
-  if (header) out.unshift(line([...COLUMNS.slice(0, 4), ...COLUMNS.slice(5), COLUMNS[4]]));
+      .map((c, i) => {
+        const { width, right } = COLUMNS[i];
+        return width === 0 ? c : right ? c.padStart(width) : c.padEnd(width);
+      })
+      .join(' ')
+      .trimEnd();
+  const out = rows.map(line);
+  if (header) out.unshift(line(COLUMNS.map((c) => c.title)));
   return out.join('\n');
 }
 
