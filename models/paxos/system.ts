@@ -81,6 +81,8 @@ export type PaxosModel = Model<PaxosState, PaxosAction> & {
   isFair(a: PaxosAction): boolean;
   goal(s: PaxosState): boolean;
   readonly config: PaxosConfig;
+  /** The actor system's node ids (for message sequence charts). */
+  readonly nodeIds: readonly NodeId[];
 };
 
 export interface PaxosSystemOptions {
@@ -289,6 +291,7 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, options: Paxo
     isFair: (a) => inner.isFair(a),
     goal: chosen,
     config: cfg,
+    nodeIds: inner.nodeIds,
   };
 }
 

@@ -243,7 +243,7 @@ function replay(argv: readonly string[]): number {
     const steps = trace.steps.map((s, i) => ({ label: s.label, state: r.states[i + 1] }));
     const nodeIds = (r.model as { nodeIds?: readonly string[] }).nodeIds;
     if (values.chart && nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${trace.model} is not one`);
-    console.log(values.chart ? renderChart(nodeIds!, trace.steps) : renderSteps(r.states[0], steps));
+    console.log(values.chart ? renderChart(nodeIds!, trace.steps, trace.cycleStart) : renderSteps(r.states[0], steps));
     console.log(r.reproduced ? `reproduced: ${r.observed}` : `NOT reproduced: ${r.observed}`);
   }
   return r.reproduced ? 0 : 1;

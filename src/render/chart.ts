@@ -17,7 +17,7 @@ function isSystemAction(a: unknown): a is SystemAction<unknown> {
 
 /** Renders the steps of a run of an actor system with the given node ids. Steps whose actions
  * are not actor-system actions are written as plain lines. */
-export function renderChart(nodeIds: readonly string[], steps: readonly ChartStep[]): string {
+export function renderChart(nodeIds: readonly string[], steps: readonly ChartStep[], cycleStart?: number): string {
   const width = nodeIds.length * COLUMN;
   const col = (id: string) => nodeIds.indexOf(id) * COLUMN + Math.floor(COLUMN / 2);
   const rail = () => {
@@ -28,6 +28,7 @@ export function renderChart(nodeIds: readonly string[], steps: readonly ChartSte
   const header = nodeIds.map((id) => id.padStart(Math.floor(COLUMN / 2) + Math.ceil(id.length / 2)).padEnd(COLUMN)).join('');
   const out = [`      ${header.trimEnd()}`];
   steps.forEach((step, i) => {
+    if (i === cycleStart) out.push(`      ${'~'.repeat(3)} the cycle starts here and returns to this state ${'~'.repeat(3)}`);
     const line = rail();
     const a = step.action;
     const n = String(i + 1).padStart(4);
