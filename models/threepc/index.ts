@@ -17,7 +17,7 @@ import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, typ
 import { updateAt } from '../../src/core/data.ts';
 import {
   COMMIT_NETWORK, COORDINATOR, commitInvariants, commitParams, commitWitnesses, describeMsg, everyoneDecided, faultBudget,
-  participantIds, toTCommit, type Decision, type ParticipantView,
+  participantIds, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from '../twopc/index.ts';
 
 export type Msg =
@@ -145,7 +145,7 @@ function apply(p: Participant, d: Decision, ack: boolean): Result {
   const next: Participant = {
     ...p,
     status: d === 'commit' ? 'committed' : 'aborted',
-    applied: p.applied[p.applied.length - 1] === d ? p.applied : [...p.applied, d],
+    applied: recordDecision(p.applied, d),
   };
   return {
     state: next,

@@ -35,6 +35,11 @@ function views(sys: SystemState<unknown, unknown, unknown, unknown, unknown>, id
 
 const last = (v: ParticipantView) => v.applied[v.applied.length - 1];
 
+/** The ghost history after applying decision `d`: a repeat of the last decision adds nothing. */
+export function recordDecision(applied: readonly Decision[], d: Decision): readonly Decision[] {
+  return applied[applied.length - 1] === d ? applied : [...applied, d];
+}
+
 export function commitInvariants(ids: readonly string[], participants: number): Invariant<SystemState<unknown, unknown, unknown, unknown, unknown>>[] {
   return [
     {

@@ -12,7 +12,7 @@ import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, typ
 import { updateAt } from '../../src/core/data.ts';
 import {
   COMMIT_NETWORK, COORDINATOR, commitInvariants, commitParams, commitWitnesses, everyoneDecided, faultBudget, participantIds,
-  toTCommit, type Decision, type ParticipantView,
+  recordDecision, toTCommit, type Decision, type ParticipantView,
 } from './common.ts';
 
 export * from './common.ts';
@@ -116,7 +116,7 @@ function participant(variant: TwoPcVariant): NodeSpec<Node, Msg, Durable, never,
     const next: Participant = {
       ...p,
       status: d === 'commit' ? 'committed' : 'aborted',
-      applied: p.applied[p.applied.length - 1] === d ? p.applied : [...p.applied, d],
+      applied: recordDecision(p.applied, d),
     };
     return {
       state: next,
