@@ -30,6 +30,8 @@ export interface CheckOutcome {
   /** One line for the summary: "holds", "violation of TCConsistent (expected)", ... */
   readonly verdict: string;
   readonly traces: readonly TraceFile[];
+  /** Node ids when the model is an actor system (for message sequence charts). */
+  readonly nodeIds?: readonly string[];
 }
 
 export function runCheck(
@@ -44,7 +46,11 @@ export function runCheck(
   const result = explore(model, options);
   const traces = result.violations.map((v) => violationTrace(def, variant, params, v));
   const { matches, verdict } = judge(variant.expect, result);
-  return { model: def.name, variant: variant.name, params, expect: variant.expect, result, matchesExpected: matches, verdict, traces };
+  const nodeIds = (model as { nodeIds?: readonly string[] }).nodeIds;
+  return {
+    model: def.name, variant: variant.name, params, expect: variant.expect, result, matchesExpected: matches, verdict, traces,
+    ...(nodeIds === undefined ? {} : { nodeIds }),
+  };
 }
 
 function violationTrace(def: ModelDefinition, variant: VariantSpec, params: Params, v: Finding): TraceFile {

@@ -19,7 +19,7 @@ const USAGE = `usage:
   faultline list [--json]
   faultline check <model> [--variant V] [--param KEY=VALUE ...] [--scenario NAME] [--strategy bfs|dfs]
                   [--depth-max N] [--states-max N] [--time-limit SECONDS] [--no-deadlock]
-                  [--json] [--save DIR]
+                  [--json] [--save DIR] [--chart]
   faultline check --all [bounds as above] [--json] [--save DIR]
   faultline replay <trace.json> [--json] [--chart]
   faultline simulate <model> [--variant V] [--param KEY=VALUE ...] [--runs N] [--depth-max N]
@@ -148,6 +148,7 @@ function check(argv: readonly string[]): number {
       json: { type: 'boolean' },
       save: { type: 'string' },
       scenario: { type: 'string' },
+      chart: { type: 'boolean' },
     },
   });
   const timeLimit = parseSeconds('--time-limit', values['time-limit']);
@@ -182,7 +183,8 @@ function check(argv: readonly string[]): number {
   } else {
     outcome = runCheck(def, values.variant ?? def.variants[0].name, params, options);
   }
-  if (!values.json) console.log(renderCheck(outcome));
+  if (values.chart && outcome.nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${def.name} is not one`);
+  if (!values.json) console.log(renderCheck(outcome, values.chart === true));
   return finish([outcome], values.save, values.json === true, false);
 }
 

@@ -1,6 +1,7 @@
 // Text and JSON reports of `faultline check`.
 
 import { renderSteps } from '../render/text.ts';
+import { renderChart } from '../render/chart.ts';
 import type { CheckOutcome } from './check.ts';
 
 const fmt = new Intl.NumberFormat('en-US');
@@ -14,7 +15,7 @@ function paramText(params: Readonly<Record<string, number>>): string {
 }
 
 /** The full report of one check, with the counterexample when there is one. */
-export function renderCheck(o: CheckOutcome): string {
+export function renderCheck(o: CheckOutcome, chart = false): string {
   const r = o.result;
   const lines: string[] = [];
   const what = o.variant.startsWith('scenario:') ? `--scenario ${o.variant.slice('scenario:'.length)}` : `--variant ${o.variant}`;
@@ -42,7 +43,8 @@ export function renderCheck(o: CheckOutcome): string {
       : `Invariant ${v.property} violated`;
     lines.push(`  ${title} after ${v.steps} steps: ${v.message}`);
     if (v.cycleStart !== undefined) lines.push(`    (the cycle starts after step ${v.cycleStart} and returns to that state)`);
-    lines.push(renderSteps(v.run.init, v.run.steps, '    '));
+    const asChart = chart && o.nodeIds !== undefined;
+    lines.push(asChart ? renderChart(o.nodeIds!, v.run.steps, v.cycleStart) : renderSteps(v.run.init, v.run.steps, '    '));
   }
   return lines.join('\n');
 }

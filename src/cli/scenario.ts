@@ -71,5 +71,9 @@ export function runScenario(def: ModelDefinition, scenario: ScenarioCheck, optio
     ),
     ...(f.cycleStart === undefined ? {} : { cycleStart: f.cycleStart }),
   }));
-  return { model: def.name, variant: `scenario:${scenario.name}`, params, expect: scenario.expect, result, matchesExpected: matches, verdict, traces };
+  const nodeIds = (model as { nodeIds?: readonly string[] }).nodeIds;
+  return {
+    model: def.name, variant: `scenario:${scenario.name}`, params, expect: scenario.expect, result, matchesExpected: matches, verdict, traces,
+    ...(nodeIds === undefined ? {} : { nodeIds }),
+  };
 }
