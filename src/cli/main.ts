@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { models, findModel } from '../../models/index.ts';
 import { InputError, propertyNames, resolveParams } from '../core/model.ts';
 import { ModelError, type ExploreOptions } from '../explore/explore.ts';
-import { loadTrace, replayTrace, saveTrace, traceFileName } from '../trace/trace.ts';
+import { loadTrace, replayTrace, saveTrace, traceFileName, type ReplayResult, type TraceFile } from '../trace/trace.ts';
+import { renderHtmlChart } from '../render/html.ts';
+import { writeFileSync } from 'node:fs';
 import { renderSteps } from '../render/text.ts';
 import { renderChart } from '../render/chart.ts';
 import { parseChoice, parseParams, parsePositiveInt, parseSeconds } from './args.ts';
@@ -21,7 +23,7 @@ const USAGE = `usage:
                   [--depth-max N] [--states-max N] [--time-limit SECONDS] [--no-deadlock]
                   [--json] [--save DIR] [--chart]
   faultline check --all [bounds as above] [--json] [--save DIR]
-  faultline replay <trace.json> [--json] [--chart]
+  faultline replay <trace.json> [--json] [--chart] [--html FILE]
   faultline simulate <model> [--variant V] [--param KEY=VALUE ...] [--runs N] [--depth-max N]
                   [--seed S] [--shard I/N] [--json] [--save DIR]
   faultline merge <report.json ...> [--json]
@@ -84,6 +86,27 @@ function parseArgsMessage(e: Error): string {
     return `option '${ambiguous[1]}' needs a value; a value starting with '-' is written ${ambiguous[1]}=-VALUE`;
   }
   return e.message.split('\n')[0];
+}
+
+/** replay --html FILE: the run as a self-contained page with an SVG sequence chart. */
+function writeHtml(out: string, trace: TraceFile, r: ReplayResult): void {
+  const nodeIds = (r.model as { nodeIds?: readonly string[] }).nodeIds;
+  if (nodeIds === undefined) throw new InputError(`--html needs an actor-system model; ${trace.model} is not one`);
+  const page = renderHtmlChart({
+    title: `${trace.model} (${trace.variant}): ${trace.outcome} of ${trace.property}`,
+    subtitle: `${trace.description ?? ''} params ${JSON.stringify(trace.params)}`,
+    nodeIds,
+    init: r.states[0],
+    steps: trace.steps.map((s, i) => ({ label: s.label, action: s.action, state: r.states[i + 1] })),
+    cycleStart: trace.cycleStart,
+    outcome: `${r.reproduced ? 'reproduced' : 'NOT reproduced'}: ${r.observed}`,
+  });
+  try {
+    writeFileSync(out, page);
+  } catch (e) {
+    throw new InputError(`cannot write ${out} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  console.error(`wrote ${out}`);
 }
 
 function isParseArgsError(e: unknown): boolean {
@@ -230,12 +253,13 @@ function replay(argv: readonly string[]): number {
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: { json: { type: 'boolean' }, chart: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, chart: { type: 'boolean' }, html: { type: 'string' } },
   });
   if (positionals.length !== 1) throw new InputError('replay takes one trace file');
   const file = positionals[0];
   const trace = loadTrace(file);
   const r = replayTrace(trace, file, findModel);
+  if (values.html !== undefined) writeHtml(values.html, trace, r);
   if (values.json) {
     console.log(JSON.stringify({ file, model: trace.model, variant: trace.variant, property: trace.property,
       outcome: trace.outcome, steps: trace.steps.length, reproduced: r.reproduced, observed: r.observed }, null, 2));
