@@ -71,7 +71,7 @@ export function renderHtmlChart(input: HtmlChartInput): string {
     prev = step.state;
     if (i === input.cycleStart) {
       parts.push(`<line class="cycle" x1="${LEFT - 50}" y1="${y - ROW / 2}" x2="${width - 10}" y2="${y - ROW / 2}"/>`);
-      parts.push(`<text class="cycle" x="${width - 12}" y="${y - ROW / 2 - 4}" text-anchor="end">cycle starts</text>`);
+      parts.push(`<text class="cycle-label" x="${width - 12}" y="${y - ROW / 2 - 4}" text-anchor="end">cycle starts</text>`);
     }
     parts.push(`<text class="num" x="8" y="${y + 4}">${i + 1}</text>`);
     parts.push(stepSvg(step.action, step.label, y, x, width - LEFT, `${i + 1}. ${step.label}\n${changes.join('\n')}`));
@@ -103,7 +103,7 @@ svg text { font: 12px ui-monospace, monospace; }
 .local rect { fill: #eef3e8; stroke: #6a8f4e; } .crash rect { fill: #fbe3e3; stroke: #c0392b; }
 .restart rect { fill: #e3f0fb; stroke: #2c7fb8; } .fault rect { fill: #fff4d6; stroke: #c99a06; }
 .partition rect { fill: #fde8d0; stroke: #d35400; stroke-dasharray: 6 3; } .heal rect { fill: #e8f6ec; stroke: #27ae60; }
-.cycle { stroke: #8e44ad; stroke-width: 2; stroke-dasharray: 8 4; fill: #8e44ad; } .num { fill: #888; }
+.cycle { stroke: #8e44ad; stroke-width: 2; stroke-dasharray: 8 4; } .cycle-label { fill: #8e44ad; } .num { fill: #888; }
 table { border-collapse: collapse; margin-top: 20px; } td { border-top: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }
 pre { margin: 0; font-size: 12px; }
 </style></head>
