@@ -16,7 +16,7 @@
 
 import type { Invariant, Model, Witness } from './model.ts';
 import { InputError } from './model.ts';
-import { compareValues, updateAt } from './data.ts';
+import { compareValues, insertAt, updateAt } from './data.ts';
 
 export type NodeId = string;
 
@@ -282,24 +282,33 @@ class ActorSystem<S, M, D, Op, R> {
       result.state === old.state && timers === old.timers && durable === old.durable
         ? old
         : { state: result.state, durable, timers };
-    return { ...sys, nodes: slot === old ? sys.nodes : updateAt(sys.nodes, i, slot), network, history, clients };
+    // Built field by field (no spread), in the order of `initial`, so states keep one shape.
+    return {
+      nodes: slot === old ? sys.nodes : updateAt(sys.nodes, i, slot),
+      network,
+      clients,
+      history,
+      faults: sys.faults,
+      partition: sys.partition,
+    };
   }
 
   /** Adds a message: in a sorted multiset (unordered), or at the end of its channel (fifo,
    * where the network array keeps channels grouped and ordered by (from, to)). */
   private enqueue(network: readonly Envelope<M>[], env: Envelope<M>): readonly Envelope<M>[] {
-    if (this.semantics === 'set' && network.some((e) => compareValues(e, env) === 0)) return network;
-    const out = network.slice();
     if (this.semantics !== 'fifo') {
+      // The multiset is sorted, so an equal envelope, if any, is among those not after `env`.
       let lo = 0;
-      while (lo < out.length && compareValues(out[lo], env) <= 0) lo++;
-      out.splice(lo, 0, env);
-      return out;
+      for (; lo < network.length; lo++) {
+        const c = compareEnvelopes(network[lo], env);
+        if (c > 0) break;
+        if (c === 0 && this.semantics === 'set') return network;
+      }
+      return insertAt(network, lo, env);
     }
     let at = 0;
-    while (at < out.length && channelOrder(out[at], env) <= 0) at++;
-    out.splice(at, 0, env);
-    return out;
+    while (at < network.length && channelOrder(network[at], env) <= 0) at++;
+    return insertAt(network, at, env);
   }
 
   private crossesPartition(partition: readonly NodeId[] | undefined, a: NodeId, b: NodeId): boolean {
@@ -343,7 +352,7 @@ class ActorSystem<S, M, D, Op, R> {
         out.push(env);
         continue;
       }
-      const same = this.semantics === 'fifo' ? channelOrder(prev, env) === 0 : compareValues(prev, env) === 0;
+      const same = this.semantics === 'fifo' ? channelOrder(prev, env) === 0 : compareEnvelopes(prev, env) === 0;
       if (!same) out.push(env);
     }
     return out;
@@ -371,13 +380,14 @@ class ActorSystem<S, M, D, Op, R> {
     switch (a.kind) {
       case 'deliver': {
         const i = this.indexOf(a.envelope.to);
-        const rest = { ...sys, network: this.remove(sys.network, a.envelope) };
+        const rest = withNodesAndNetwork(sys, sys.nodes, this.remove(sys.network, a.envelope));
         return this.handle(rest, i, { kind: 'receive', from: a.envelope.from, msg: a.envelope.msg });
       }
       case 'timeout': {
         const i = this.indexOf(a.node);
         const slot = sys.nodes[i];
-        const disarmed = { ...sys, nodes: updateAt(sys.nodes, i, { ...slot, timers: slot.timers.filter((t) => t !== a.timer) }) };
+        const timers = slot.timers.filter((t) => t !== a.timer);
+        const disarmed = withNodesAndNetwork(sys, updateAt(sys.nodes, i, { state: slot.state, durable: slot.durable, timers }), sys.network);
         return this.handle(disarmed, i, { kind: 'timeout', timer: a.timer });
       }
       case 'internal':
@@ -446,11 +456,16 @@ class ActorSystem<S, M, D, Op, R> {
 
   /** Removes one copy: the first equal envelope (unordered) or the head of its channel (fifo). */
   private remove(network: readonly Envelope<M>[], env: Envelope<M>): readonly Envelope<M>[] {
-    const k = this.semantics === 'fifo'
-      ? network.findIndex((e) => channelOrder(e, env) === 0)
-      : network.findIndex((e) => compareValues(e, env) === 0);
-    if (k < 0 || compareValues(network[k], env) !== 0) throw new Error(`message ${JSON.stringify(env)} is not deliverable`);
-    return [...network.slice(0, k), ...network.slice(k + 1)];
+    let k = 0;
+    if (this.semantics === 'fifo') {
+      while (k < network.length && channelOrder(network[k], env) !== 0) k++;
+    } else {
+      while (k < network.length && compareEnvelopes(network[k], env) !== 0) k++;
+    }
+    if (k === network.length || compareEnvelopes(network[k], env) !== 0) throw new Error(`message ${JSON.stringify(env)} is not deliverable`);
+    const out: Envelope<M>[] = [];
+    for (let j = 0; j < network.length; j++) if (j !== k) out.push(network[j]);
+    return out;
   }
 
   private describe(a: SystemAction<M>): string {
@@ -482,10 +497,32 @@ class ActorSystem<S, M, D, Op, R> {
   }
 }
 
+/** `sys` with its nodes and network replaced, built field by field (a spread costs more, and
+ * this keeps the key order of `initial`). */
+function withNodesAndNetwork<S, M, D, Op, R>(
+  sys: Sys<S, M, D, Op, R>,
+  nodes: readonly NodeSlot<S, D>[],
+  network: readonly Envelope<M>[],
+): Sys<S, M, D, Op, R> {
+  return { nodes, network, clients: sys.clients, history: sys.history, faults: sys.faults, partition: sys.partition };
+}
+
 /** Arms a timer: timers are a sorted list of names. */
 function addTimer(timers: readonly string[], timer: string): readonly string[] {
   if (timers.includes(timer)) return timers;
   return [...timers, timer].sort();
+}
+
+/** compareValues(a, b) for two envelopes, without walking their keys: records compare by
+ * their sorted keys (from < msg < to), so by from, then msg, then to. A missing msg changes
+ * the key set, so that case is left to compareValues. */
+function compareEnvelopes<M>(a: Envelope<M>, b: Envelope<M>): number {
+  if (a === b) return 0;
+  if (a.msg === undefined || b.msg === undefined) return compareValues(a, b);
+  if (a.from !== b.from) return a.from < b.from ? -1 : 1;
+  const c = a.msg === b.msg ? 0 : compareValues(a.msg, b.msg);
+  if (c !== 0) return c;
+  return a.to === b.to ? 0 : a.to < b.to ? -1 : 1;
 }
 
 /** Channels ordered by (from, to); messages within a channel keep their order. */

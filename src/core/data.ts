@@ -6,6 +6,12 @@
  * < records; arrays lexicographically; records by sorted keys then values. */
 export function compareValues(x: unknown, y: unknown): number {
   if (x === y) return 0;
+  // Fast paths for two values of the same primitive kind (the common case in sets of
+  // messages); they answer as the general case below does.
+  const tx = typeof x;
+  if (tx === typeof y) {
+    if (tx === 'string' || tx === 'number') return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+  }
   const rx = rank(x);
   const ry = rank(y);
   if (rx !== ry) return rx - ry;
@@ -129,8 +135,18 @@ export function setAdd<T>(set: SortedSet<T>, item: T): SortedSet<T> {
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }
-  const out = set.slice();
-  out.splice(lo, 0, item);
+  return insertAt(set, lo, item);
+}
+
+/** A copy of `arr` with `item` inserted before index `at` (without slice + splice, which
+ * cost more than one pass). */
+export function insertAt<T>(arr: readonly T[], at: number, item: T): T[] {
+  const n = arr.length;
+  // Built by push so that the array stays packed (no holes), which keeps reading it fast.
+  const out: T[] = [];
+  for (let i = 0; i < at; i++) out.push(arr[i]);
+  out.push(item);
+  for (let i = at; i < n; i++) out.push(arr[i]);
   return out;
 }
 

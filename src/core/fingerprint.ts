@@ -150,10 +150,24 @@ const stringIds = new Map<string, number>();
 /** Per string id, 4 words: H.a, H.b, key lane a, key lane b. */
 let stringTable = new Int32Array(1024 * 4);
 
+// In front of the Map, a small direct-mapped cache of rows, indexed by a string's length and
+// first and last characters: states repeat a few keys and words, and comparing a string with
+// the one cached (usually the very same string) costs less than a Map lookup.
+const FRONT_SIZE = 256;
+const frontString: (string | undefined)[] = new Array<string | undefined>(FRONT_SIZE).fill(undefined);
+const frontRow = new Int32Array(FRONT_SIZE);
+
 /** The row of `s` in stringTable (an index of its first word). */
 function stringRow(s: string): number {
+  const len = s.length;
+  const h = len === 0 ? 0 : (Math.imul(len, 31) + Math.imul(s.charCodeAt(0), 7) + s.charCodeAt(len - 1)) & (FRONT_SIZE - 1);
+  if (frontString[h] === s) return frontRow[h];
   const id = stringIds.get(s);
-  if (id !== undefined) return id * 4;
+  if (id !== undefined) {
+    frontString[h] = s;
+    frontRow[h] = id * 4;
+    return id * 4;
+  }
   // Callers may hold a value's hash in outA/outB: keep it.
   const savedA = outA;
   const savedB = outB;
@@ -172,7 +186,11 @@ function stringRow(s: string): number {
   stringTable[row + 1] = outB;
   stringTable[row + 2] = mixA(mixA(SEED_A, outA), outB);
   stringTable[row + 3] = mixB(mixB(SEED_B, outA), outB);
-  if (!full) stringIds.set(s, row / 4);
+  if (!full) {
+    stringIds.set(s, row / 4);
+    frontString[h] = s;
+    frontRow[h] = row;
+  }
   outA = savedA;
   outB = savedB;
   return row;
