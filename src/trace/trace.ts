@@ -56,31 +56,19 @@ export interface TraceFile {
 /** A trace that cannot be read or no longer fits the model: bad input, exit code 2. */
 export class TraceError extends InputError {}
 
-export interface TraceInput {
-  readonly model: string;
-  readonly variant: string;
-  readonly params: Params;
-  readonly property: string;
-  readonly outcome: TraceOutcome;
-  readonly description?: string;
-  readonly message?: string;
-  readonly seed?: number;
-  readonly fastCheckPath?: string;
-}
+/** What a caller says about a run when recording it; the rest of a TraceFile comes from the run. */
+export type TraceInput = Pick<
+  TraceFile,
+  'model' | 'variant' | 'params' | 'property' | 'outcome' | 'description' | 'message' | 'seed' | 'fastCheckPath'
+>;
 
 export function traceFromRun(info: TraceInput, run: Run): TraceFile {
+  // Optional fields that were not given are left out, so the JSON has no empty keys.
+  const given = Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)) as TraceInput;
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
-    model: info.model,
-    variant: info.variant,
-    params: info.params,
-    property: info.property,
-    outcome: info.outcome,
-    ...(info.description === undefined ? {} : { description: info.description }),
-    ...(info.message === undefined ? {} : { message: info.message }),
-    ...(info.seed === undefined ? {} : { seed: info.seed }),
-    ...(info.fastCheckPath === undefined ? {} : { fastCheckPath: info.fastCheckPath }),
+    ...given,
     init: run.initIndex,
     initialState: run.init,
     steps: run.steps.map((s) => ({ label: s.label, action: s.action, state: s.state })),
