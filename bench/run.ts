@@ -74,7 +74,7 @@ function row(name: string, r: ExploreResult, tlc?: readonly [number, number, num
     `${name.padEnd(28)} ${r.status.padEnd(8)} ${fmt.format(r.distinctStates).padStart(11)} ` +
     `${fmt.format(r.totalStates).padStart(12)} ${String(r.depth).padStart(5)} ` +
     `${(r.elapsedMs / 1000).toFixed(2).padStart(8)} ${fmt.format(r.statesPerSecond).padStart(10)} ` +
-    `${r.bytesPerState.toFixed(1).padStart(8)}${match}`
+    `${r.bytesPerState.toFixed(1).padStart(8)} ${fmt.format(Math.round(r.processBytesPerState)).padStart(9)}${match}`
   );
 }
 
@@ -89,7 +89,7 @@ function main(): void {
   console.log(`node ${process.version}, one thread\n`);
   console.log(
     `${'configuration'.padEnd(28)} ${'status'.padEnd(8)} ${'distinct'.padStart(11)} ${'total'.padStart(12)} ` +
-      `${'depth'.padStart(5)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)}`,
+      `${'depth'.padStart(5)} ${'seconds'.padStart(8)} ${'states/s'.padStart(10)} ${'B/state'.padStart(8)} ${'proc B/st'.padStart(9)}`,
   );
   const results: { name: string; r: ExploreResult }[] = [];
   for (const c of selected) {
@@ -108,7 +108,8 @@ function main(): void {
     );
   }
   const mem = process.memoryUsage();
-  console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB at the end`);
+  console.log(`memory: peak rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB at the end`);
+  console.log('B/state: the visited-state store per distinct state; proc B/st: V8 heap + typed arrays in use at the end of that search, per distinct state');
 }
 
 main();

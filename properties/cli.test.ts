@@ -1,12 +1,16 @@
-// The `faultline` command as a user runs it: exit codes 0/1/2, one-line errors for bad input.
+// The `faultline` command as a user runs it: exit codes 0/1/2/3, one-line errors for bad input.
 
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveParams } from '../src/core/model.ts';
+import { models } from '../models/index.ts';
 
 const bin = join(import.meta.dirname, '..', 'src', 'cli', 'faultline.js');
+/** The valid choices an error names, as the registry has them. */
+const twopcScenarios = (models.find((m) => m.name === 'twopc')!.scenarios ?? []).map((c) => c.name).join(', ');
 
 function faultline(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -22,48 +26,59 @@ describe('faultline CLI', () => {
   });
 
   it('--json prints one object with the documented fields', () => {
-    const r = faultline('check', 'twophase', '--param', 'rm=2', '--variant', 'commit-without-all-prepared', '--json');
+    const r = faultline('check', 'twophase', '--param', 'rm=2', '--variant', 'rm-aborts-after-prepare', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    for (const key of ['model', 'variant', 'params', 'status', 'distinctStates', 'totalStates', 'depth', 'elapsedMs', 'statesPerSecond', 'violations', 'witnesses']) {
+    // The fields README.md lists for `check --json`.
+    for (const key of ['model', 'variant', 'params', 'status', 'distinctStates', 'totalStates', 'depth', 'elapsedMs', 'statesPerSecond', 'bytesPerState', 'violations', 'witnesses']) {
       expect(out).toHaveProperty(key);
     }
     expect(out.status).toBe('violation');
-    expect(out.violations[0]).toMatchObject({ property: 'TCConsistent', kind: 'invariant', steps: 5 });
-    expect(out.violations[0].trace.steps).toHaveLength(5);
+    expect(out.violations[0]).toMatchObject({ property: 'TCConsistent', kind: 'invariant', steps: 7 });
+    expect(out.violations[0].trace.steps).toHaveLength(7);
   });
 
-  it('an unexpected violation exits 1 and prints the counterexample', () => {
-    // A buggy variant's violation is expected; the same check reported against a bound that
-    // stops before it is not "verified" but still exits 0; a faithful model never violates. So
-    // make an unexpected violation by checking for a deadlock in a model where steps run out.
-    const r = faultline('check', 'tcommit', '--variant', 'abort-after-commit', '--param', 'rm=2', '--depth-max', '2');
+  it('a planted bug whose violation cannot happen at the given params exits 1: the expected violation is not found in the exhausted space', () => {
+    // With one RM, an RM that aborts on its own after preparing has no other RM to disagree with.
+    const r = faultline('check', 'twophase', '--variant', 'rm-aborts-after-prepare', '--param', 'rm=1');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('expected violation of TCConsistent not found within bounds (search cut by depthMax)');
+    expect(r.stdout).toContain('expected violation of TCConsistent NOT found (space exhausted)');
+    expect(r.stdout).toContain('15 distinct, 31 total, depth 5');
   });
 
-  it('a bounded search never says holds', () => {
+  it('a planted bug whose violation lies beyond the depth bound is reported as not found within bounds, naming the bound, and exits 3 (not verified)', () => {
+    // abort-after-commit needs 4 steps (ports.test.ts); depth 2 is the initial state and one step.
+    const r = faultline('check', 'tcommit', '--variant', 'abort-after-commit', '--param', 'rm=2', '--depth-max', '2');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('expected violation of TCConsistent not found within bounds (search cut by depthMax)');
+    expect(r.stdout).not.toContain('Invariant TCConsistent violated');
+  });
+
+  it('a bounded search never says holds, and exits 3 (not verified)', () => {
     const r = faultline('check', 'twophase', '--param', 'rm=4', '--states-max', '100');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
     expect(r.stdout).toContain('NOT verified');
     expect(r.stdout).not.toContain('holds (exhausted)');
   });
 
   it('--save writes a counterexample that replay reproduces', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-cli-'));
-    const check = faultline('check', 'twophase', '--param', 'rm=2', '--variant', 'commit-without-all-prepared', '--save', dir);
+    const check = faultline('check', 'twophase', '--param', 'rm=2', '--variant', 'rm-aborts-after-prepare', '--save', dir);
     expect(check.code).toBe(0);
-    const file = join(dir, 'twophase', 'commit-without-all-prepared-tcconsistent.json');
-    expect(JSON.parse(readFileSync(file, 'utf8')).steps).toHaveLength(5);
+    const file = join(dir, 'twophase', 'rm-aborts-after-prepare-tcconsistent.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { property: string; steps: { label: string }[] };
+    expect([saved.property, saved.steps.length]).toEqual(['TCConsistent', 7]);
     const replay = faultline('replay', file);
     expect(replay.code).toBe(0);
-    expect(replay.stdout).toContain('reproduced: TCConsistent violated: rm1 committed while rm2 aborted');
-    expect(replay.stdout).toContain('3. TM -> all Commit');
+    expect(replay.stdout).toMatch(/^reproduced: TCConsistent violated: rm\d committed while rm\d aborted$/m);
+    // replay walks the saved steps, in order
+    const shown = [...replay.stdout.matchAll(/^ {2}(\d+)\. (.*)$/gm)].map((m) => [Number(m[1]), m[2]]);
+    expect(shown).toEqual([[0, expect.stringMatching(/^initial state /)], ...saved.steps.map((s, i) => [i + 1, s.label])]);
   });
 
   it.each([
     [['check', 'nosuch'], /^faultline: unknown model 'nosuch' \(models: tcommit, twophase, paxoscommit, /],
-    [['check', 'twopc', '--scenario', 'nosuch'], /^faultline: model 'twopc' has no scenario 'nosuch' \(scenarios: coordinator-crash-blocks, refines-tcommit\)/],
+    [['check', 'twopc', '--scenario', 'nosuch'], new RegExp(`^faultline: model 'twopc' has no scenario 'nosuch' \\(scenarios: ${twopcScenarios}\\)$`, 'm')],
     [['check', 'twophase', '--variant', 'nosuch'], /^faultline: model 'twophase' has no variant 'nosuch'/],
     [['check', 'twophase', '--param', 'x=1'], /^faultline: model 'twophase' has no param 'x'/],
     [['check', 'twophase', '--param', 'rm=three'], /^faultline: --param rm must be an integer, got 'three'/],
@@ -102,14 +117,25 @@ describe('faultline CLI', () => {
     expect(r.stderr).toContain(`${file}: step 1 (TM -> all Commit): action is not enabled here`);
   });
 
-  it('list --json describes every model with params, variants and properties', () => {
+  it('list --json describes every registered model with its params, variants and properties', () => {
     const r = faultline('list', '--json');
     expect(r.code).toBe(0);
-    const models = JSON.parse(r.stdout).models as { name: string; variants: unknown[]; params: unknown[]; properties: { invariants: string[] } }[];
-    expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(['tcommit', 'twophase', 'paxoscommit', 'twopc', 'threepc']));
-    for (const m of models) {
-      expect(m.variants.length).toBeGreaterThan(0);
-      expect(m.properties.invariants.length).toBeGreaterThan(0);
+    type Listed = {
+      name: string;
+      params: { name: string; default: number }[];
+      variants: { name: string; expect: unknown }[];
+      properties: { invariants: string[]; sometimes: string[] };
+    };
+    const listed = JSON.parse(r.stdout).models as Listed[];
+    expect(listed.map((m) => m.name)).toEqual(models.map((def) => def.name));
+    for (const [i, def] of models.entries()) {
+      const model = def.create(resolveParams(def, {}), def.variants[0].name);
+      const m = listed[i];
+      expect([m.params.map((p) => [p.name, p.default]), m.variants.map((v) => [v.name, v.expect]), m.properties], def.name).toEqual([
+        def.params.map((p) => [p.name, p.default]),
+        def.variants.map((v) => [v.name, v.expect]),
+        { invariants: model.invariants.map((inv) => inv.name), sometimes: model.sometimes.map((w) => w.name) },
+      ]);
     }
   });
 });

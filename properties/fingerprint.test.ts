@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fingerprintHex } from '../src/core/fingerprint.ts';
+import { Fingerprinter, fingerprintHex, fingerprintInto } from '../src/core/fingerprint.ts';
 import { canonicalJson, compareValues, equalValues, setAdd, setHas } from '../src/core/data.ts';
 
 /** Plain state-like data: records, arrays, ints, short strings, booleans, null. */
@@ -31,11 +31,16 @@ function reverseKeys(v: unknown): unknown {
   return v;
 }
 
+/** A search's own fingerprinter (never given a shadow here, so each value is hashed on its
+ * own; properties/fingerprint-shadow.test.ts covers shadows). */
+const fingerprinter = new Fingerprinter();
+const fingerprintOf = (v: unknown): string => fingerprinter.hex(v);
+
 describe('structural fingerprints', () => {
   it('equal data with keys in another order has the same fingerprint', () => {
     fc.assert(
       fc.property(plain, (v) => {
-        expect(fingerprintHex(reverseKeys(v))).toBe(fingerprintHex(v));
+        expect(fingerprintOf(reverseKeys(v))).toBe(fingerprintOf(v));
       }),
       { numRuns: 500 },
     );
@@ -44,7 +49,7 @@ describe('structural fingerprints', () => {
   it('two values have the same fingerprint exactly when they are equal', () => {
     fc.assert(
       fc.property(plain, plain, (x, y) => {
-        expect(fingerprintHex(x) === fingerprintHex(y)).toBe(equalValues(x, y));
+        expect(fingerprintOf(x) === fingerprintOf(y)).toBe(equalValues(x, y));
       }),
       { numRuns: 2000 },
     );
@@ -52,26 +57,39 @@ describe('structural fingerprints', () => {
 
   it('a string or key never seen before hashes the same the first time and after', () => {
     const fresh = `never-seen-${Date.now()}-${Math.random()}`;
-    const first = fingerprintHex({ [fresh]: fresh, other: [fresh] });
-    expect(fingerprintHex({ [fresh]: fresh, other: [fresh] })).toBe(first);
+    const first = fingerprintOf({ [fresh]: fresh, other: [fresh] });
+    expect(fingerprintOf({ [fresh]: fresh, other: [fresh] })).toBe(first);
   });
 
   it('distinguishes types and shapes that print alike', () => {
     const values: unknown[] = [0, '0', false, null, undefined, [], {}, [0], { 0: 0 }, [[]], [null], 'working', ['working'], { a: 1 }, { b: 1 }, { a: '1' }, 1.5, 2 ** 31, -(2 ** 31) - 1];
-    const prints = values.map(fingerprintHex);
+    const prints = values.map(fingerprintOf);
     expect(new Set(prints).size).toBe(values.length);
   });
 
   it('a key holding undefined is the same record as one without the key, and -0 is 0', () => {
-    expect(fingerprintHex({ a: 1, b: undefined })).toBe(fingerprintHex({ a: 1 }));
+    expect(fingerprintOf({ a: 1, b: undefined })).toBe(fingerprintOf({ a: 1 }));
     expect(equalValues({ a: 1, b: undefined }, { a: 1 })).toBe(true);
-    expect(fingerprintHex(-0)).toBe(fingerprintHex(0));
+    expect(fingerprintOf(-0)).toBe(fingerprintOf(0));
+  });
+
+  it('the one-off functions give the fingerprints of a Fingerprinter', () => {
+    fc.assert(
+      fc.property(plain, (v) => {
+        const out = new Uint32Array(2);
+        fingerprintInto(v, out);
+        const viaInto = out[0].toString(16).padStart(8, '0') + out[1].toString(16).padStart(8, '0');
+        expect(viaInto).toBe(fingerprintOf(v));
+        expect(fingerprintHex(v)).toBe(fingerprintOf(v));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects data that is not plain', () => {
-    expect(() => fingerprintHex(new Map())).toThrow(/plain/);
-    expect(() => fingerprintHex({ s: new Set([1]) })).toThrow(/plain/);
-    expect(() => fingerprintHex(() => 1)).toThrow(/plain data/);
+    expect(() => fingerprintOf(new Map())).toThrow(/plain/);
+    expect(() => fingerprintOf({ s: new Set([1]) })).toThrow(/plain/);
+    expect(() => fingerprintOf(() => 1)).toThrow(/plain data/);
   });
 });
 
@@ -93,7 +111,7 @@ describe('canonical data helpers', () => {
         const build = (xs: readonly unknown[]) => xs.reduce<readonly unknown[]>((s, x) => setAdd(s, x), []);
         const forward = build(items);
         const backward = build([...items].reverse().map(reverseKeys));
-        expect(fingerprintHex(backward)).toBe(fingerprintHex(forward));
+        expect(fingerprintOf(backward)).toBe(fingerprintOf(forward));
         for (const x of items) expect(setHas(forward, reverseKeys(x))).toBe(true);
       }),
       { numRuns: 500 },

@@ -15,6 +15,7 @@ import {
   registerSpec,
 } from '../src/history/index.ts';
 import { equalValues } from '../src/core/data.ts';
+import { recordHistory } from './fixtures/histories.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary for writing histories as event logs, one line per event
@@ -241,10 +242,14 @@ describe('search budget', () => {
     expect(checkSequentiallyConsistent(register, h, { stepsMax: 1000 })).toMatchObject({ kind: 'unknown', ok: false });
   });
 
-  it('the same history within the default budget is a violation, found after exploring the memoised configurations', () => {
+  it('the same history within the default budget is a violation, found after expanding each memoised configuration once', () => {
+    // A configuration is (the set of writes linearized, the register's value). Each is expanded
+    // once, trying every call it may linearize next: the empty one its 12 writes, each of the
+    // C(12,k)·k with k writes its 12−k others, each of the 12 with all writes the read.
+    // 12 + Σ C(12,k)·k·(12−k) + 12 = 135,192 spec steps (trying orders without memoisation:
+    // up to 12! of them).
     const verdict = checkLinearizable(register, h);
-    expect(verdict).toMatchObject({ kind: 'violation', blocked: [12] });
-    expect(verdict.steps).toBeGreaterThan(1000);
+    expect(verdict).toMatchObject({ kind: 'violation', blocked: [12], steps: 135_192 });
   });
 });
 
@@ -296,33 +301,6 @@ function bruteForce<S, Op, Res>(spec: SequentialSpec<S, Op, Res>, history: Histo
 // ---------------------------------------------------------------------------------------------
 // Histories produced by running operations against the spec itself
 
-/** Runs each client's program against one copy of the spec: each pick of the schedule moves
- * that client one stage on — invoke, take effect (the linearization point), return. Clients
- * stopped between stages leave pending operations, with or without effect. */
-function simulate<S, Op, Res>(spec: SequentialSpec<S, Op, Res>, programs: readonly (readonly Op[])[], schedule: readonly number[]): HistoryEvent<Op, Res>[] {
-  let state = spec.init();
-  const clients = programs.map(() => ({ next: 0, stage: 'idle' as 'idle' | 'invoked' | 'applied', result: undefined as Res | undefined }));
-  const events: HistoryEvent<Op, Res>[] = [];
-  for (const pick of schedule) {
-    const c = pick % programs.length;
-    const client = clients[c];
-    if (client.stage === 'idle' && client.next < programs[c].length) {
-      events.push({ kind: 'invoke', client: c, op: programs[c][client.next] });
-      client.stage = 'invoked';
-    } else if (client.stage === 'invoked') {
-      const step = spec.apply(state, programs[c][client.next]);
-      state = step.state;
-      client.result = step.result;
-      client.stage = 'applied';
-    } else if (client.stage === 'applied') {
-      events.push({ kind: 'return', client: c, result: client.result as Res });
-      client.next++;
-      client.stage = 'idle';
-    }
-  }
-  return events;
-}
-
 /** Replaces some recorded results with arbitrary ones, making most histories illegal. */
 function perturb<Op, Res>(history: History<Op, Res>, changes: readonly { at: number; result: Res }[]): History<Op, Res> {
   const out = history.slice();
@@ -357,7 +335,7 @@ describe('the WGL checker against running the spec and against brute force', () 
   it('histories recorded from real concurrent runs with a linearization point inside each operation are linearizable, with a valid witness', () => {
     fc.assert(
       fc.property(runArb(registerOpArb, 4, 5), ({ programs, schedule }) => {
-        const h = historyFromEvents(simulate(register, programs, schedule));
+        const h = historyFromEvents(recordHistory(register, programs, schedule));
         const verdict = checkLinearizable(register, h);
         expect(verdict.kind).toBe('ok');
         expect(verdict.kind === 'ok' && isWitness(register, h, verdict.linearization, 'real-time')).toBe(true);
@@ -372,7 +350,7 @@ describe('the WGL checker against running the spec and against brute force', () 
     let withPending = 0;
     fc.assert(
       fc.property(runArb(registerOpArb, 3, 3), changesArb(registerResultArb), ({ programs, schedule }, changes) => {
-        const h = perturb(historyFromEvents(simulate(register, programs, schedule)), changes);
+        const h = perturb(historyFromEvents(recordHistory(register, programs, schedule)), changes);
         fc.pre(h.length <= 6);
         const lin = checkLinearizable(register, h);
         const sc = checkSequentiallyConsistent(register, h);
@@ -399,7 +377,7 @@ describe('the WGL checker against running the spec and against brute force', () 
     const queueResultArb: fc.Arbitrary<QueueResult<number>> = fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(null));
     fc.assert(
       fc.property(runArb(queueOpArb, 3, 3), changesArb(queueResultArb), ({ programs, schedule }, changes) => {
-        const h = perturb(historyFromEvents(simulate(queue, programs, schedule)), changes);
+        const h = perturb(historyFromEvents(recordHistory(queue, programs, schedule)), changes);
         fc.pre(h.length <= 6);
         expect(checkLinearizable(queue, h).ok).toBe(bruteForce(queue, h, 'real-time'));
         expect(checkSequentiallyConsistent(queue, h).ok).toBe(bruteForce(queue, h, 'program'));
@@ -414,7 +392,7 @@ describe('the WGL checker against running the spec and against brute force', () 
     const kvResultArb: fc.Arbitrary<KvResult<number>> = fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(null));
     fc.assert(
       fc.property(runArb(kvOpArb, 4, 4), changesArb(kvResultArb), ({ programs, schedule }, changes) => {
-        const h = perturb(historyFromEvents(simulate(kv, programs, schedule)), changes);
+        const h = perturb(historyFromEvents(recordHistory(kv, programs, schedule)), changes);
         const perKey = checkLinearizable(kv, h);
         expect(perKey.ok).toBe(checkLinearizable(whole, h).ok);
         if (perKey.ok) expect(isWitness(kv, h, perKey.linearization, 'real-time')).toBe(true);
@@ -425,9 +403,11 @@ describe('the WGL checker against running the spec and against brute force', () 
 });
 
 // ---------------------------------------------------------------------------------------------
-// Performance: memoisation keeps a 100-operation history cheap
+// A long history: 100 operations from five concurrent clients. Only the verdicts are checked
+// here; how long the checker takes is measured by `npx tsx bench/history.ts` (timings on a
+// shared machine are not a test).
 
-/** xorshift32: a seeded schedule so the timing test checks the same history every run. */
+/** xorshift32: a seeded schedule so the test checks the same history every run. */
 function schedule(seed: number, length: number): number[] {
   let x = seed;
   return Array.from({ length }, () => {
@@ -438,28 +418,23 @@ function schedule(seed: number, length: number): number[] {
   });
 }
 
-describe('performance', () => {
+describe('a long history', () => {
   const programs = Array.from({ length: 5 }, (_, c) =>
     Array.from({ length: 20 }, (_, i): RegisterOp<number> => ((i + c) % 3 === 0 ? write((i * 7 + c) % 4) : (i + c) % 3 === 1 ? read : cas(i % 4, (i + 1) % 4))),
   );
-  const events = simulate(register, programs, schedule(2024, 2000));
+  const events = recordHistory(register, programs, schedule(2024, 2000));
   const h = regHistory(events);
 
-  it('a 100-operation register history from five concurrent clients checks in well under a second', () => {
+  it('a 100-operation register history from five concurrent clients is linearizable, with a valid witness', () => {
     expect(h.filter((op) => op.kind === 'completed')).toHaveLength(100);
-    const start = performance.now();
     const verdict = checkLinearizable(register, h);
-    const elapsed = performance.now() - start;
     expect(verdict.kind).toBe('ok');
-    expect(elapsed).toBeLessThan(500);
+    expect(verdict.kind === 'ok' && isWitness(register, h, verdict.linearization, 'real-time')).toBe(true);
   });
 
-  it('the same history with an impossible final read is refuted in well under a second', () => {
+  it('the same history with an impossible final read is refuted, blocked at that read', () => {
     const bad = regHistory([...events, invoke(9, read), ok(9, 42)]);
-    const start = performance.now();
     const verdict: Verdict = checkLinearizable(register, bad);
-    const elapsed = performance.now() - start;
     expect(verdict).toMatchObject({ kind: 'violation', blocked: [100] });
-    expect(elapsed).toBeLessThan(500);
   });
 });

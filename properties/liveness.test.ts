@@ -1,3 +1,4 @@
+import { builderFor } from '../src/verify/index.ts';
 import { describe, expect, it } from 'vitest';
 import type { Model, ModelDefinition } from '../src/core/model.ts';
 import { replayTrace, traceFromRun, validateTrace } from '../src/trace/trace.ts';
@@ -104,10 +105,10 @@ describe('liveness traces', () => {
   it('a saved livelock lasso replays and is recognised as a cycle without the goal', () => {
     const l = checkLiveness(duel()).livelock!;
     const trace = { ...traceFromRun({ ...info, property: 'livelock' }, l.run), cycleStart: l.cycleStart };
-    const r = replayTrace(validateTrace(JSON.parse(JSON.stringify(trace)), 'duel.json'), 'duel.json', () => def);
+    const r = replayTrace(validateTrace(JSON.parse(JSON.stringify(trace)), 'duel.json'), 'duel.json', builderFor(() => def));
     expect(r.reproduced).toBe(true);
     expect(r.observed).toBe('livelock: a 2-step cycle returns to the state after step 1 without reaching the goal');
-    const bad = replayTrace({ ...trace, cycleStart: 0 }, 'duel.json', () => def);
+    const bad = replayTrace({ ...trace, cycleStart: 0 }, 'duel.json', builderFor(() => def));
     expect([bad.reproduced, bad.observed]).toEqual([false, 'the cycle does not return to its first state']);
   });
 });

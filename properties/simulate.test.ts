@@ -19,13 +19,16 @@ describe('swarm simulation', () => {
   });
 
   it('finds the planted TwoPhase bug and its run replays to the violation', () => {
-    const r = simulate(buggy(), { runs: 300, depthMax: 30, seed: 1 });
-    const v = r.violations.find((x) => x.property === 'TCConsistent')!;
-    expect(v).toBeDefined();
-    const run = replayPath(buggy(), v.path);
-    expect(buggy().invariants[1].check(run.steps.at(-1)!.state)).toBe(v.message);
+    const model = findModel('twophase').create({ rm: 2 }, 'rm-aborts-after-prepare');
+    const r = simulate(model, { runs: 300, depthMax: 30, seed: 1 });
+    // Deterministic from the seed: 8 of the 300 runs fail, the shortest in 8 steps (BFS's minimum is 7).
+    expect([r.failedRuns, r.violations.map((x) => [x.property, x.steps])]).toEqual([8, [['TCConsistent', 8]]]);
+    const v = r.violations[0];
+    const run = replayPath(model, v.path);
+    expect(run).toEqual(v.run);
+    expect(model.invariants.find((i) => i.name === v.property)!.check(run.steps.at(-1)!.state)).toBe(v.message);
     // a single run is reproducible on its own from (seed, run index)
-    expect(randomWalk(buggy(), 1, v.runIndex, 30).path).toEqual(v.path);
+    expect(randomWalk(model, 1, v.runIndex, 30).path).toEqual(v.path);
   });
 
   it('shards split the runs and their merged report equals the unsharded one', () => {
@@ -36,13 +39,24 @@ describe('swarm simulation', () => {
     expect({ ...merged, elapsedMs: 0 }).toEqual({ ...whole, elapsedMs: 0 });
   });
 
-  it('records coverage: action kinds taken and runs reaching each witness', () => {
-    const r = simulate(findModel('twophase').create({ rm: 2 }, 'default'), { runs: 200, depthMax: 20, seed: 2 });
+  it('records coverage: action kinds taken and runs reaching each witness, summed over the runs', () => {
+    const model = findModel('twophase').create({ rm: 2 }, 'default');
+    const r = simulate(model, { runs: 200, depthMax: 20, seed: 2 });
+    expect([r.runs, r.steps, r.failedRuns, r.violations]).toEqual([200, 4000, 0, []]);
+    // The report adds up what each run, repeated alone from (seed, run index), did.
+    const actionCounts: Record<string, number> = {};
+    const witnessRuns: Record<string, number> = Object.fromEntries(model.sometimes.map((w) => [w.name, 0]));
+    for (let i = 0; i < 200; i++) {
+      const walk = randomWalk(model, 2, i, 20);
+      for (const [kind, n] of walk.kinds) actionCounts[kind] = (actionCounts[kind] ?? 0) + n;
+      for (const w of walk.witnesses) witnessRuns[w]++;
+    }
+    expect(r.actionCounts).toEqual(actionCounts);
+    expect(r.witnessRuns).toEqual(witnessRuns);
     expect(Object.keys(r.actionCounts).sort()).toEqual(
       ['RMChooseToAbort', 'RMPrepare', 'RMRcvAbortMsg', 'RMRcvCommitMsg', 'TMAbort', 'TMCommit', 'TMRcvPrepared'],
     );
-    expect(r.witnessRuns['all RMs commit']).toBeGreaterThan(0);
-    expect(r.violations).toEqual([]);
+    expect(r.witnessRuns).toEqual({ 'all RMs abort': 192, 'TM decides commit': 8, 'all RMs commit': 8 });
   });
 
   it('the CLI merges shard reports of a campaign, and rejects bad shard specs and mixed reports', () => {

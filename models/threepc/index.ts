@@ -237,9 +237,9 @@ export const threePcDefinition: ModelDefinition = {
   source: 'Skeen 1981, "Nonblocking commit protocols"; the CanCommit/PreCommit/DoCommit formulation',
   params: commitParams.map((p) => (p.name === 'partitionsMax' ? { ...p, default: 1 } : p)),
   variants: [
-    { name: 'default', description: '3PC as specified: a partition during the PreCommit phase splits the decision', expect: { status: 'violation', property: 'Atomicity' } },
-    { name: 'no-precommit', description: 'bug: 3PC without the PreCommit phase (uncertain participants abort on timeout)', expect: { status: 'violation', property: 'Atomicity' } },
-    { name: 'commit-on-precommit-timeout', description: 'bug: a participant that voted yes commits when PreCommit does not come', expect: { status: 'violation', property: 'CommitValidity' } },
+    { name: 'default', description: '3PC as specified: a partition during the PreCommit phase splits the decision', expect: { status: 'violation', property: 'Atomicity', also: ['NoReversal'] } },
+    { name: 'no-precommit', description: 'bug: 3PC without the PreCommit phase (uncertain participants abort on timeout)', expect: { status: 'violation', property: 'Atomicity', also: ['NoReversal'] } },
+    { name: 'commit-on-precommit-timeout', description: 'bug: a participant that voted yes commits when PreCommit does not come', expect: { status: 'violation', property: 'CommitValidity', also: ['Atomicity', 'NoReversal'] } },
   ],
   create: (params: Params, variant: string) => threePc(params, variant as ThreePcVariant),
   scenarios: [

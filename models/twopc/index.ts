@@ -210,9 +210,9 @@ export const twoPcDefinition: ModelDefinition = {
   variants: [
     { name: 'default', description: 'correct 2PC: atomic, but a prepared participant blocks while the coordinator is down', expect: { status: 'holds' } },
     { name: 'commit-on-vote-timeout', description: 'bug: the coordinator commits when its vote timer fires', expect: { status: 'violation', property: 'CommitValidity' } },
-    { name: 'participant-heuristic-abort', description: 'bug: a prepared participant aborts on its own after a timeout', expect: { status: 'violation', property: 'Atomicity' } },
+    { name: 'participant-heuristic-abort', description: 'bug: a prepared participant aborts on its own after a timeout', expect: { status: 'violation', property: 'Atomicity', also: ['NoReversal'] } },
     { name: 'decide-after-first-yes', description: 'bug: the coordinator commits after the first yes vote', expect: { status: 'violation', property: 'CommitValidity' } },
-    { name: 'coordinator-forgets-decision', description: 'bug: the coordinator does not log its decision and presumes abort after a crash', expect: { status: 'violation', property: 'NoReversal' } },
+    { name: 'coordinator-forgets-decision', description: 'bug: the coordinator does not log its decision and presumes abort after a crash', expect: { status: 'violation', property: 'NoReversal', also: ['Atomicity'] } },
     { name: 'participant-forgets-vote', description: 'bug: a participant does not log its yes vote; after a crash it is asked again and may vote no', expect: { status: 'violation', property: 'CommitValidity' } },
   ],
   create: (params: Params, variant: string) => twoPc(params, variant as TwoPcVariant),

@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import type { ModelDefinition, Params } from '../core/model.ts';
-import { variantParams } from '../core/model.ts';
+import { instantiate } from '../verify/instantiate.ts';
 import { renderSteps } from '../render/text.ts';
 import { saveTrace, traceFileName, traceFromRun, type TraceFile } from '../trace/trace.ts';
 import { runSchedule, scheduleArbitrary, type Schedule, type ScheduleFailure } from './schedule.ts';
@@ -34,8 +34,7 @@ export function checkWithFastCheck(
   given: Readonly<Record<string, number>>,
   options: PropertyRunOptions = {},
 ): PropertyRunResult {
-  const params: Params = variantParams(def, variant, given);
-  const model = def.create(params, variant);
+  const { params, model } = instantiate(def, variant, given);
   const property = fc.property(scheduleArbitrary({ depthMax: options.depthMax }), (schedule: Schedule) => {
     return runSchedule(model, schedule, { checkDeadlock: options.checkDeadlock }).failure === undefined;
   });
@@ -81,7 +80,7 @@ export function checkWithFastCheck(
 /** For vitest (`test.prop([scheduleArbitrary()])(...)`): runs a schedule and throws an Error
  * that shows the failing run in protocol words. */
 export function assertSchedule(def: ModelDefinition, variant: string, given: Readonly<Record<string, number>>, schedule: Schedule): void {
-  const model = def.create(variantParams(def, variant, given), variant);
+  const { model } = instantiate(def, variant, given);
   const { failure } = runSchedule(model, schedule);
   if (failure !== undefined) {
     throw new Error(

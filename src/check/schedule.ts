@@ -5,6 +5,7 @@
 
 import fc from 'fast-check';
 import type { AnyModel } from '../core/model.ts';
+import { withDefaults } from '../core/model.ts';
 import type { Run, TraceStep } from '../explore/path.ts';
 
 export type Schedule = readonly number[];
@@ -41,7 +42,8 @@ export interface ScheduleOutcome {
 
 /** Runs a schedule from initial state 0, checking every invariant in every state. Stops at the
  * first failure, when nothing is enabled, or when the schedule ends. */
-export function runSchedule(model: AnyModel, schedule: Schedule, options: { checkDeadlock?: boolean } = {}): ScheduleOutcome {
+export function runSchedule(given: AnyModel, schedule: Schedule, options: { checkDeadlock?: boolean } = {}): ScheduleOutcome {
+  const model = withDefaults(given);
   let state = model.init[0];
   const steps: TraceStep[] = [];
   const taken: number[] = [];
@@ -66,7 +68,7 @@ export function runSchedule(model: AnyModel, schedule: Schedule, options: { chec
   for (const choice of schedule) {
     const actions = model.actions(state);
     if (actions.length === 0) {
-      if ((options.checkDeadlock ?? false) && !(model.isFinal?.(state) ?? false)) {
+      if ((options.checkDeadlock ?? false) && !model.isFinal(state)) {
         return fail('deadlock', 'deadlock', 'no action is enabled and the model does not consider this state final');
       }
       break;

@@ -1,127 +1,92 @@
-// `faultline check`: explore one model configuration, or every model and variant (--all), and
-// judge the result against what the variant expects: the faithful model must hold, a buggy
-// variant must violate its property.
+// `faultline check`: one model configuration (a variant, or a declared scenario), or every
+// model's rows (--all), each judged against what it expects.
 
-import type { Expectation, ModelDefinition, Params, VariantSpec } from '../core/model.ts';
-import { findVariant, variantParams } from '../core/model.ts';
-import { explore, ModelError, type ExploreOptions, type ExploreResult, type Violation } from '../explore/explore.ts';
-import { traceFromRun, type TraceFile } from '../trace/trace.ts';
-import { runScenario } from './scenario.ts';
+import { parseArgs } from 'node:util';
+import { InputError } from '../core/model.ts';
+import type { ExploreOptions } from '../explore/explore.ts';
+import { checkAll, findModel, findScenario, models, runCheckAsync, scenarioCheck, variantCheck, type Outcome } from '../verify/index.ts';
+import { parseParams } from './args.ts';
+import { saveTraces, tryWrite } from './files.ts';
+import { parseSearchOptions, searchOptions } from './options.ts';
+import { outcomeJson, renderCheck, renderSummary } from './report.ts';
+import { EXIT_BAD_INPUT, exitCode } from './exit.ts';
 
-/** A violation, or a liveness/refinement finding of a scenario check. */
-export type Finding = Omit<Violation, 'kind'> & {
-  readonly kind: Violation['kind'] | 'liveness' | 'refinement';
-  /** Livelock lassos: the step after which the cycle starts. */
-  readonly cycleStart?: number;
-};
-
-export type CheckResult = Omit<ExploreResult, 'violations'> & { readonly violations: readonly Finding[] };
-
-export interface CheckOutcome {
-  readonly model: string;
-  /** The variant, or for a scenario check "scenario:<name>". */
-  readonly variant: string;
-  readonly params: Params;
-  readonly expect: Expectation;
-  readonly result: CheckResult;
-  /** Whether the outcome is what the variant expects (and, when exhausted, no witness is
-   * missing). */
-  readonly matchesExpected: boolean;
-  /** One line for the summary: "holds", "violation of TCConsistent (expected)", ... */
-  readonly verdict: string;
-  readonly traces: readonly TraceFile[];
-  /** Node ids when the model is an actor system (for message sequence charts). */
-  readonly nodeIds?: readonly string[];
-}
-
-export function runCheck(
-  def: ModelDefinition,
-  variantName: string,
-  given: Readonly<Record<string, number>>,
-  options: ExploreOptions,
-): CheckOutcome {
-  const variant = findVariant(def, variantName);
-  const params = variantParams(def, variant.name, given);
-  const model = def.create(params, variant.name);
-  const result = explore(model, options);
-  const traces = result.violations.map((v) => violationTrace(def, variant, params, v));
-  const { matches, verdict } = judge(variant.expect, result);
-  const nodeIds = (model as { nodeIds?: readonly string[] }).nodeIds;
-  return {
-    model: def.name, variant: variant.name, params, expect: variant.expect, result, matchesExpected: matches, verdict, traces,
-    ...(nodeIds === undefined ? {} : { nodeIds }),
-  };
-}
-
-function violationTrace(def: ModelDefinition, variant: VariantSpec, params: Params, v: Finding): TraceFile {
-  return traceFromRun(
-    {
-      model: def.name,
-      variant: variant.name,
-      params,
-      property: v.property,
-      outcome: 'violation',
-      description: `${v.property} violated in ${def.name} (${variant.name}): ${variant.description}`,
-      message: v.message,
+export async function checkCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...searchOptions,
+      all: { type: 'boolean' },
+      variant: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      save: { type: 'string' },
+      scenario: { type: 'string' },
+      chart: { type: 'boolean' },
     },
-    v.run,
-  );
-}
-
-export function judge(expect: Expectation, r: CheckResult): { matches: boolean; verdict: string } {
-  const missing = r.witnesses.filter((w) => !w.reached).map((w) => w.name);
-  const bound = r.boundsHit.length > 0 ? ` (search cut by ${r.boundsHit.join(', ')})` : '';
-  const v = r.violations[0];
-  if (expect.status === 'holds') {
-    if (v !== undefined) return { matches: false, verdict: `VIOLATION of ${v.property} (unexpected)` };
-    if (r.status === 'holds' && missing.length > 0) {
-      return { matches: false, verdict: `holds but vacuous: never reached ${missing.join(', ')}` };
+  });
+  const options = parseSearchOptions(values);
+  const json = values.json === true;
+  if (values.all) {
+    if (positionals.length > 0) throw new InputError(`check --all takes no model name (got '${positionals[0]}')`);
+    if (values.variant !== undefined || values.param !== undefined || values.scenario !== undefined) {
+      throw new InputError('check --all runs every variant and scenario at its own params: --variant, --param and --scenario do not apply');
     }
-    return {
-      matches: true,
-      verdict: r.status === 'holds' ? 'holds (exhausted)' : `no violation within bounds${bound}, NOT verified`,
-    };
+    if (values.chart) throw new InputError('--chart applies to one check, not to --all');
+    return finish(await checkAllModels(options, json), values.save, json, true);
   }
-  if (v !== undefined && v.property === expect.property) {
-    return { matches: true, verdict: `violation of ${v.property} (expected), ${v.steps} steps` };
+  if (positionals.length !== 1) {
+    throw new InputError(positionals.length === 0 ? 'check needs a model name, or --all' : `check takes one model, got ${positionals.join(' ')}`);
   }
-  if (v !== undefined) {
-    return { matches: false, verdict: `violation of ${v.property}, expected ${expect.property}` };
+  const def = findModel(positionals[0]);
+  let check;
+  if (values.scenario !== undefined) {
+    if (values.variant !== undefined || values.param !== undefined) throw new InputError('--scenario fixes its own variant and params');
+    check = scenarioCheck(def, findScenario(def, values.scenario));
+    if (check.kind !== 'safety' && values.strategy === 'dfs') throw new InputError(`--strategy dfs does not apply to a ${check.kind} scenario (its graph is built breadth-first)`);
+  } else {
+    check = variantCheck(def, values.variant, parseParams(values.param));
   }
-  return {
-    matches: false,
-    verdict: r.status === 'holds'
-      ? `expected violation of ${expect.property} NOT found (space exhausted)`
-      : `expected violation of ${expect.property} not found within bounds${bound}`,
-  };
+  if (values.chart && check.instance.model.nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${def.name} is not one`);
+  const outcome = await runCheckAsync(check, options);
+  if (!json) console.log(renderCheck(outcome, values.chart === true));
+  return finish([outcome], values.save, json, false);
 }
 
-/** Every model and variant at its default params, then every scenario check. */
-export function checkAll(models: readonly ModelDefinition[], options: ExploreOptions, onResult: (o: CheckOutcome) => void): CheckOutcome[] {
-  const out: CheckOutcome[] = [];
-  const record = (o: CheckOutcome) => {
-    out.push(o);
-    onResult(o);
-  };
-  for (const def of models) {
-    for (const variant of def.variants) record(guard(def, variant.name, variant.expect, () => runCheck(def, variant.name, {}, options)));
-    for (const scenario of def.scenarios ?? []) {
-      record(guard(def, `scenario:${scenario.name}`, scenario.expect, () => runScenario(def, scenario, options)));
+async function checkAllModels(options: ExploreOptions, json: boolean): Promise<Outcome[]> {
+  if (!json) {
+    console.log('faultline check --all: every model, variant and scenario at its own params\n');
+    console.log(renderSummary([], true));
+  }
+  return checkAll(models, options, (o) => {
+    if (!json) console.log(renderSummary([o], false));
+  });
+}
+
+function finish(outcomes: readonly Outcome[], saveDir: string | undefined, json: boolean, all: boolean): number {
+  const traces = outcomes.flatMap((o) => o.findings.flatMap((f) => (f.trace === undefined ? [] : [f.trace])));
+  const { value: saved = [], error: saveError } = saveDir === undefined ? {} : tryWrite(() => saveTraces(saveDir, traces));
+  const interrupted = outcomes.some((o) => o.summary.boundsHit.includes('interrupted'));
+  const code = exitCode(outcomes);
+  if (json) {
+    const body = all
+      ? { ok: code === 0, exitCode: code, interrupted, results: outcomes.map(outcomeJson), saved }
+      : { ...outcomeJson(outcomes[0]), exitCode: code, saved };
+    console.log(JSON.stringify(body, null, 2));
+  } else {
+    if (all) {
+      const bad = outcomes.filter((o) => !o.matchesExpected).length;
+      const cut = outcomes.filter((o) => o.matchesExpected && o.summary.status === 'bounded').length;
+      const stopped = interrupted ? ' (interrupted: the remaining checks did not run)' : '';
+      console.log(`\n${outcomes.length} checks, ${outcomes.length - bad - cut} as expected, ${cut} cut by a bound (not verified), ${bad} not as expected${stopped}`);
     }
+    for (const f of saved) console.log(`saved trace ${f}`);
   }
-  return out;
-}
-
-/** A model that throws fails its row of check --all instead of stopping the others. */
-function guard(def: ModelDefinition, variant: string, expect: Expectation, run: () => CheckOutcome): CheckOutcome {
-  try {
-    return run();
-  } catch (e) {
-    if (!(e instanceof ModelError)) throw e;
-    const result: CheckResult = {
-      strategy: 'bfs', status: 'violation', boundsHit: [], distinctStates: 0, totalStates: 0, depth: 0, elapsedMs: 0,
-      statesPerSecond: 0, bytesPerState: 0, storeBytes: 0, collisionProbability: 0, violations: [], witnesses: [],
-    };
-    return { model: def.name, variant, params: {}, expect, result, matchesExpected: false, verdict: `MODEL ERROR: ${e.message}`, traces: [] };
+  if (saveError !== undefined) {
+    console.error(`faultline: ${saveError}`);
+    return EXIT_BAD_INPUT;
   }
+  return code;
 }

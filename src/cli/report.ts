@@ -1,8 +1,8 @@
-// Text and JSON reports of `faultline check`.
+// Text and JSON reports of `faultline check`: one check in full, the check --all table.
 
 import { renderSteps } from '../render/text.ts';
 import { renderChart } from '../render/chart.ts';
-import type { CheckOutcome } from './check.ts';
+import type { Outcome } from '../verify/check.ts';
 
 const fmt = new Intl.NumberFormat('en-US');
 
@@ -14,28 +14,39 @@ function paramText(params: Readonly<Record<string, number>>): string {
   return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
 }
 
+function rowText(o: Outcome): string {
+  return o.check.row.kind === 'scenario' ? `--scenario ${o.check.row.name}` : `--variant ${o.check.row.name}`;
+}
+
 /** The full report of one check, with the counterexample when there is one. */
-export function renderCheck(o: CheckOutcome, chart = false): string {
+export function renderCheck(o: Outcome, chart = false): string {
+  const s = o.summary;
   const r = o.result;
   const lines: string[] = [];
-  const what = o.variant.startsWith('scenario:') ? `--scenario ${o.variant.slice('scenario:'.length)}` : `--variant ${o.variant}`;
-  lines.push(`faultline check ${o.model} ${what} ${paramText(o.params)} (${r.strategy})`);
+  const how = r.kind === 'safety' ? r.explore.strategy : o.check.kind;
+  lines.push(`faultline check ${o.check.instance.def.name} ${rowText(o)} ${paramText(o.check.instance.params)} (${how})`);
   lines.push(`  result:     ${o.verdict}`);
-  if (r.status === 'bounded') {
-    lines.push(`              the search was cut by ${r.boundsHit.join(', ')}: states beyond it were not checked`);
+  if (s.status === 'bounded') {
+    lines.push(`              the search was cut by ${s.boundsHit.join(', ')}: states beyond it were not checked`);
   }
-  lines.push(`  states:     ${fmt.format(r.distinctStates)} distinct, ${fmt.format(r.totalStates)} total${r.depth > 0 ? `, depth ${r.depth}` : ''}`);
-  lines.push(
-    `  time:       ${seconds(r.elapsedMs)}, ${fmt.format(r.statesPerSecond)} distinct states/s` +
-      (r.bytesPerState > 0 ? `, ${r.bytesPerState.toFixed(1)} bytes/state stored` : ''),
-  );
-  if (r.collisionProbability > 1e-12) {
-    lines.push(`  fingerprint collision probability (optimistic): ${r.collisionProbability.toExponential(1)}`);
+  lines.push(`  states:     ${fmt.format(s.distinctStates)} distinct, ${fmt.format(s.totalStates)} total, depth ${s.depth}`);
+  const memory = r.kind === 'safety' && r.explore.distinctStates > 0
+    ? `, ${r.explore.bytesPerState.toFixed(1)} bytes/state stored, ${fmt.format(Math.round(r.explore.processBytesPerState))} bytes/state in the process`
+    : '';
+  lines.push(`  time:       ${seconds(s.elapsedMs)}, ${fmt.format(s.statesPerSecond)} distinct states/s${memory}`);
+  const collision = (s.distinctStates * s.distinctStates) / 2 ** 65;
+  if (collision > 1e-12) lines.push(`  fingerprint collision probability (optimistic): ${collision.toExponential(1)}`);
+  if (r.kind === 'safety') {
+    for (const w of r.explore.witnesses) {
+      lines.push(`  sometimes:  ${w.name}: ${w.reached ? `reached at depth ${w.depth}` : 'NEVER reached'}`);
+    }
   }
-  for (const w of r.witnesses) {
-    lines.push(`  sometimes:  ${w.name}: ${w.reached ? `reached at depth ${w.depth}` : 'NEVER reached'}`);
+  if (r.kind === 'liveness') lines.push(`  fairness:   ${r.liveness.fairness}`);
+  if (r.kind === 'error' && r.error.run !== undefined) {
+    lines.push('  the state being expanded was reached by:', renderSteps(r.error.run.init, r.error.run.steps, '    '));
   }
-  for (const v of r.violations) {
+  const nodeIds = o.check.instance.model.nodeIds;
+  for (const v of o.findings) {
     lines.push('');
     const title = v.kind === 'deadlock' ? 'Deadlock'
       : v.kind === 'liveness' ? (v.property === 'stuck' ? 'Stuck' : 'Livelock')
@@ -43,8 +54,7 @@ export function renderCheck(o: CheckOutcome, chart = false): string {
       : `Invariant ${v.property} violated`;
     lines.push(`  ${title} after ${v.steps} steps: ${v.message}`);
     if (v.cycleStart !== undefined) lines.push(`    (the cycle starts after step ${v.cycleStart} and returns to that state)`);
-    const asChart = chart && o.nodeIds !== undefined;
-    lines.push(asChart ? renderChart(o.nodeIds!, v.run.steps, v.cycleStart) : renderSteps(v.run.init, v.run.steps, '    '));
+    lines.push(chart && nodeIds !== undefined ? renderChart(nodeIds, v.run.steps, v.cycleStart) : renderSteps(v.run.init, v.run.steps, '    '));
   }
   return lines.join('\n');
 }
@@ -52,28 +62,28 @@ export function renderCheck(o: CheckOutcome, chart = false): string {
 /** Columns of the check --all table; params come last, as they vary most in length. */
 const COLUMNS = [
   { title: 'model', width: 12, right: false },
-  { title: 'variant / scenario', width: 40, right: false },
+  { title: 'variant / scenario', width: 50, right: false },
   { title: 'expected', width: 30, right: false },
   { title: 'distinct', width: 11, right: true },
   { title: 'total', width: 12, right: true },
   { title: 'depth', width: 5, right: true },
   { title: 'time', width: 8, right: true },
-  { title: 'result', width: 52, right: false },
+  { title: 'result', width: 96, right: false },
   { title: 'params', width: 0, right: false },
 ] as const;
 
 /** Summary table rows for check --all. */
-export function renderSummary(outcomes: readonly CheckOutcome[], header = true): string {
+export function renderSummary(outcomes: readonly Outcome[], header = true): string {
   const rows = outcomes.map((o) => [
-    o.model,
-    o.variant,
-    o.expect.status === 'holds' ? 'holds' : `violates ${o.expect.property}`,
-    fmt.format(o.result.distinctStates),
-    fmt.format(o.result.totalStates),
-    o.result.depth === 0 ? '-' : String(o.result.depth),
-    seconds(o.result.elapsedMs),
+    o.check.instance.def.name,
+    o.check.row.kind === 'scenario' ? `${o.check.kind}: ${o.check.row.name}` : o.check.row.name,
+    o.check.expect.status === 'holds' ? 'holds' : `violates ${o.check.expect.property}`,
+    fmt.format(o.summary.distinctStates),
+    fmt.format(o.summary.totalStates),
+    String(o.summary.depth),
+    seconds(o.summary.elapsedMs),
     `${o.matchesExpected ? 'ok  ' : 'FAIL'} ${o.verdict}`,
-    paramText(o.params),
+    paramText(o.check.instance.params),
   ]);
   const line = (cells: readonly string[]) =>
     cells
@@ -89,32 +99,37 @@ export function renderSummary(outcomes: readonly CheckOutcome[], header = true):
 }
 
 /** The JSON form of one check, as printed by --json. */
-export function outcomeJson(o: CheckOutcome): Record<string, unknown> {
+export function outcomeJson(o: Outcome): Record<string, unknown> {
+  const s = o.summary;
   const r = o.result;
   return {
-    model: o.model,
-    variant: o.variant,
-    params: o.params,
-    strategy: r.strategy,
-    status: r.status,
-    boundsHit: r.boundsHit,
-    expected: o.expect,
+    model: o.check.instance.def.name,
+    variant: o.check.instance.variant.name,
+    ...(o.check.row.kind === 'scenario' ? { scenario: o.check.row.name } : {}),
+    kind: o.check.kind,
+    params: o.check.instance.params,
+    ...(r.kind === 'safety' ? { strategy: r.explore.strategy } : {}),
+    status: s.status,
+    boundsHit: s.boundsHit,
+    expected: o.check.expect,
     matchesExpected: o.matchesExpected,
     verdict: o.verdict,
-    distinctStates: r.distinctStates,
-    totalStates: r.totalStates,
-    depth: r.depth,
-    elapsedMs: Math.round(r.elapsedMs * 10) / 10,
-    statesPerSecond: r.statesPerSecond,
-    bytesPerState: Math.round(r.bytesPerState * 10) / 10,
-    collisionProbability: r.collisionProbability,
-    violations: r.violations.map((v, i) => ({
-      property: v.property,
-      kind: v.kind,
-      message: v.message,
-      steps: v.steps,
-      trace: o.traces[i],
-    })),
-    witnesses: r.witnesses.map((w) => ({ name: w.name, reached: w.reached, depth: w.depth ?? null })),
+    distinctStates: s.distinctStates,
+    totalStates: s.totalStates,
+    depth: s.depth,
+    elapsedMs: Math.round(s.elapsedMs * 10) / 10,
+    statesPerSecond: s.statesPerSecond,
+    ...(r.kind === 'safety'
+      ? {
+          bytesPerState: Math.round(r.explore.bytesPerState * 10) / 10,
+          processBytesPerState: Math.round(r.explore.processBytesPerState),
+          collisionProbability: r.explore.collisionProbability,
+          witnesses: r.explore.witnesses.map((w) => ({ name: w.name, reached: w.reached, depth: w.depth ?? null })),
+        }
+      : {}),
+    ...(r.kind === 'liveness' ? { stuckStates: r.liveness.stuckStates, livelocks: r.liveness.livelocks, fairness: r.liveness.fairness } : {}),
+    ...(r.kind === 'refinement' ? { stepsChecked: r.refinement.stepsChecked, stutters: r.refinement.stutters } : {}),
+    ...(r.kind === 'error' ? { error: r.error.message } : {}),
+    violations: o.findings.map((v) => ({ property: v.property, kind: v.kind, message: v.message, steps: v.steps, trace: v.trace })),
   };
 }

@@ -18,14 +18,22 @@
 //   same as an absent key;
 // - Maps, Sets, functions and class instances are rejected: state must be plain data.
 //
-// Successors share most sub-objects with the state they come from. `fingerprintRemembering`
-// keeps a shadow of the expanded state: for each array and record in it, by position, the
-// value seen in each slot, its hash and its pair hash (and a record's keys). A successor is
-// hashed by walking it alongside the shadow; a slot holding the very value (===) the shadow
-// saw there takes its hashes from the shadow, and only what changed is hashed. The shadow
-// is only a cache: every hash it supplies is H of the very value found, so a state gets the
+// Successors share most sub-objects with the state they come from. `remembering` keeps a
+// shadow of the expanded state: for each array and record in it, by position, the value seen
+// in each slot, its hash and its pair hash (and a record's keys). A successor is hashed by
+// walking it alongside the shadow; a slot holding the very value (===) the shadow saw there
+// takes its hashes from the shadow, and only what changed is hashed. The shadow is only a
+// cache: every hash it supplies is H of the very value found, so a state gets the
 // fingerprint it would get on its own. The shadow of the next expanded state is itself
 // built alongside the previous one (in BFS order, consecutive states are mostly siblings).
+//
+// Re-entrancy: all mutable state used while hashing (the return registers, the shadows, the
+// scratch arrays) belongs to a `Fingerprinter`, and a search creates its own, so two searches
+// in one process never see each other's shadow. The only module-level mutable state is the
+// string cache below, which maps a string to rows that are a function of the string alone
+// and is bounded; sharing it cannot change a result. A worker thread loads its own copy of
+// this module, so nothing is shared across threads. The free functions fingerprintInto and
+// fingerprintHex hash one-off values with a module-private instance that never remembers.
 
 const TAG_UNDEFINED = 0x01;
 const TAG_NULL = 0x02;
@@ -67,28 +75,18 @@ function fmix(h: number): number {
   return h;
 }
 
-// H of the last value hashed: a function's 64-bit result, without allocating.
-let outA = 0;
-let outB = 0;
-
-/** outA/outB := the final hash of lanes (ha, hb). */
-function finish(ha: number, hb: number, salt: number): void {
-  const a = fmix(ha ^ salt);
-  outA = a;
-  outB = fmix((hb + a) | 0);
+// The final hash of lanes (ha, hb) is (finalA, finalB(hb, finalA)): see Fingerprinter.finish.
+function finalA(ha: number, salt: number): number {
+  return fmix(ha ^ salt);
 }
 
-/** outA/outB := the hash of the pair whose key lanes are (ka, kb) and whose value hash is
- * (outA, outB). */
-function pair(ka: number, kb: number): void {
-  const va = outA;
-  const vb = outB;
-  finish(mixA(mixA(ka, va), vb), mixB(mixB(kb, va), vb), 0x27d4eb2f);
+function finalB(hb: number, a: number): number {
+  return fmix((hb + a) | 0);
 }
 
 function hashOfTag(tag: number): [number, number] {
-  finish(mixA(SEED_A, tag), mixB(SEED_B, tag), 0x61c88647);
-  return [outA, outB];
+  const a = finalA(mixA(SEED_A, tag), 0x61c88647);
+  return [a, finalB(mixB(SEED_B, tag), a)];
 }
 
 const [UNDEFINED_A, UNDEFINED_B] = hashOfTag(TAG_UNDEFINED);
@@ -105,7 +103,7 @@ function grow(arr: Int32Array, atLeast = 0): Int32Array<ArrayBuffer> {
 }
 
 // Lanes of an array or record header (tag, size) and of an array index as a key, for the
-// small sizes and indices that states use; larger ones are computed.
+// small sizes and indices that states use; larger ones are computed. Constant once filled.
 const SMALL = 64;
 const arrayHeadA = new Int32Array(SMALL);
 const arrayHeadB = new Int32Array(SMALL);
@@ -122,29 +120,17 @@ for (let n = 0; n < SMALL; n++) {
   indexB[n] = mixB(mixB(SEED_B, TAG_INDEX), n);
 }
 
-/** outA/outB := H of an array of `len` elements whose pair hashes sum to (sa, sb). */
-function finishArray(len: number, sa: number, sb: number): void {
-  const ha = len < SMALL ? arrayHeadA[len] : mixA(mixA(SEED_A, TAG_ARRAY), len);
-  const hb = len < SMALL ? arrayHeadB[len] : mixB(mixB(SEED_B, TAG_ARRAY), len);
-  finish(mixA(mixA(ha, sa), sb), mixB(mixB(hb, sa), sb), TAG_ARRAY);
-}
-
-/** outA/outB := H of a record of `count` defined keys whose pair hashes sum to (sa, sb). */
-function finishRecord(count: number, sa: number, sb: number): void {
-  const ha = count < SMALL ? recordHeadA[count] : mixA(mixA(SEED_A, TAG_RECORD), count);
-  const hb = count < SMALL ? recordHeadB[count] : mixB(mixB(SEED_B, TAG_RECORD), count);
-  finish(mixA(mixA(ha, sa), sb), mixB(mixB(hb, sa), sb), TAG_RECORD);
-}
-
-/** outA/outB := the pair hash of element (outA, outB) at index i. */
-function indexPair(i: number): void {
-  if (i < SMALL) pair(indexA[i], indexB[i]);
-  else pair(mixA(mixA(SEED_A, TAG_INDEX), i), mixB(mixB(SEED_B, TAG_INDEX), i));
-}
-
-// Strings: hashed once and remembered with their lanes as a record key. V8 keeps each
+// ---- Strings (module-level: a pure, bounded cache) ---------------------------------------
+//
+// Strings are hashed once and remembered with their lanes as a record key. V8 keeps each
 // string's own hash, so the Map lookup is cheap. Past STRING_CACHE_MAX distinct strings, new
 // ones are hashed each time into the scratch row 0.
+//
+// This cache is shared by every Fingerprinter in the module (one per thread): a row holds
+// H(s) and the key lanes of s, a function of s alone, so which instance filled it, and when,
+// cannot change a result. It is bounded (STRING_CACHE_MAX rows, FRONT_SIZE front entries).
+// Row 0 is written and read back within one synchronous call of a Fingerprinter method
+// (stringRow, then its caller's read), so no other instance can write it in between.
 const STRING_CACHE_MAX = 1 << 16;
 const stringIds = new Map<string, number>();
 /** Per string id, 4 words: H.a, H.b, key lane a, key lane b. */
@@ -168,9 +154,6 @@ function stringRow(s: string): number {
     frontRow[h] = id * 4;
     return id * 4;
   }
-  // Callers may hold a value's hash in outA/outB: keep it.
-  const savedA = outA;
-  const savedB = outB;
   let ha = mixA(mixA(SEED_A, TAG_STRING), s.length);
   let hb = mixB(mixB(SEED_B, TAG_STRING), s.length);
   for (let i = 0; i < s.length; i += 2) {
@@ -178,68 +161,21 @@ function stringRow(s: string): number {
     ha = mixA(ha, w);
     hb = mixB(hb, w);
   }
-  finish(ha, hb, TAG_STRING);
+  const a = finalA(ha, TAG_STRING);
+  const b = finalB(hb, a);
   const full = stringIds.size >= STRING_CACHE_MAX;
   const row = full ? 0 : (stringIds.size + 1) * 4;
   if (row + 4 > stringTable.length) stringTable = grow(stringTable);
-  stringTable[row] = outA;
-  stringTable[row + 1] = outB;
-  stringTable[row + 2] = mixA(mixA(SEED_A, outA), outB);
-  stringTable[row + 3] = mixB(mixB(SEED_B, outA), outB);
+  stringTable[row] = a;
+  stringTable[row + 1] = b;
+  stringTable[row + 2] = mixA(mixA(SEED_A, a), b);
+  stringTable[row + 3] = mixB(mixB(SEED_B, a), b);
   if (!full) {
     stringIds.set(s, row / 4);
     frontString[h] = s;
     frontRow[h] = row;
   }
-  outA = savedA;
-  outB = savedB;
   return row;
-}
-
-const floatView = new Float64Array(1);
-const floatWords = new Int32Array(floatView.buffer);
-
-function hashNumber(v: number): void {
-  if ((v | 0) === v) {
-    // Two bijections of v: distinct integers never share a lane.
-    outA = fmix(((v ^ 0x7f4a7c15) + TAG_INT) | 0);
-    outB = fmix(Math.imul(v, 0x9e3779b1) ^ 0x2545f491);
-    return;
-  }
-  floatView[0] = v;
-  const w0 = floatWords[0];
-  const w1 = floatWords[1];
-  finish(mixA(mixA(mixA(SEED_A, TAG_FLOAT), w0), w1), mixB(mixB(mixB(SEED_B, TAG_FLOAT), w0), w1), 0x61c88647);
-}
-
-/** outA/outB := H(value) for a primitive; objects go to hashShadowed. */
-function hashPrimitive(value: unknown): void {
-  switch (typeof value) {
-    case 'string': {
-      const row = stringRow(value);
-      outA = stringTable[row];
-      outB = stringTable[row + 1];
-      return;
-    }
-    case 'number':
-      hashNumber(value);
-      return;
-    case 'boolean':
-      outA = value ? TRUE_A : FALSE_A;
-      outB = value ? TRUE_B : FALSE_B;
-      return;
-    case 'undefined':
-      outA = UNDEFINED_A;
-      outB = UNDEFINED_B;
-      return;
-    default:
-      if (value === null) {
-        outA = NULL_A;
-        outB = NULL_B;
-        return;
-      }
-      throw new TypeError(`cannot fingerprint a ${typeof value}: state must be plain data`);
-  }
 }
 
 function checkPlainRecord(record: object): void {
@@ -333,602 +269,743 @@ function reserveSlots(w: Shadow, n: number): void {
   }
 }
 
-/** The shadow read from (of the last remembered state), and the one being built. */
-let S = newShadow();
-let W = newShadow();
-let shadowActive = false;
-
-// ---- Hashing alongside the shadow S ------------------------------------------------------
-
-/** outA/outB := H(value). `n` is the node of S seen at the same place, or -1. */
-function hashShadowed(value: unknown, n: number): void {
-  if (typeof value !== 'object' || value === null) {
-    hashPrimitive(value);
-  } else if (n >= 0 && S.obj[n] === value) {
-    outA = S.nodeA[n];
-    outB = S.nodeB[n];
-  } else if (Array.isArray(value)) {
-    hashArray(value, n);
-  } else {
-    hashRecord(value as Record<string, unknown>, n);
-  }
-}
-
-function hashArray(arr: readonly unknown[], n: number): void {
-  const len = arr.length;
-  let start = 0;
-  let size = 0;
-  if (n >= 0 && Array.isArray(S.obj[n])) {
-    start = S.start[n];
-    size = S.size[n];
-  }
-  const s = S;
-  const val = s.val;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < len; i++) {
-    const e = arr[i];
-    const f = start + i;
-    if (i < size && val[f] === e) {
-      sa = (sa + s.pairA[f]) | 0;
-      sb = (sb + s.pairB[f]) | 0;
-      continue;
-    }
-    if (i > 0 && i <= size && val[f - 1] === e) {
-      // Shifted right by an insertion before it (a sorted set that grew).
-      outA = s.elemA[f - 1];
-      outB = s.elemB[f - 1];
-    } else if (i + 1 < size && val[f + 1] === e) {
-      // Shifted left by a removal before it.
-      outA = s.elemA[f + 1];
-      outB = s.elemB[f + 1];
-    } else {
-      hashShadowed(e, i < size ? s.child[f] : -1);
-    }
-    indexPair(i);
-    sa = (sa + outA) | 0;
-    sb = (sb + outB) | 0;
-  }
-  finishArray(len, sa, sb);
-}
-
-function hashRecord(record: Record<string, unknown>, n: number): void {
-  checkPlainRecord(record);
-  let start = 0;
-  let size = 0;
-  if (n >= 0 && !Array.isArray(S.obj[n])) {
-    start = S.start[n];
-    size = S.size[n];
-  }
-  const s = S;
-  const keys = s.key;
-  let sa = 0;
-  let sb = 0;
-  let count = 0;
-  let j = 0;
-  for (const key in record) {
-    const v = record[key];
-    const f = start + j++;
-    if (v === undefined) continue;
-    count++;
-    if (j <= size && keys[f] === key) {
-      if (s.val[f] === v) {
-        sa = (sa + s.pairA[f]) | 0;
-        sb = (sb + s.pairB[f]) | 0;
-        continue;
-      }
-      hashShadowed(v, s.child[f]);
-      pair(s.keyA[f], s.keyB[f]);
-    } else {
-      hashShadowed(v, -1);
-      const row = stringRow(key);
-      pair(stringTable[row + 2], stringTable[row + 3]);
-    }
-    sa = (sa + outA) | 0;
-    sb = (sb + outB) | 0;
-  }
-  finishRecord(count, sa, sb);
-}
-
-// ---- Building the shadow W alongside S ---------------------------------------------------
-
 // Objects deeper than this are not given nodes: a step replaces them whole (a message, an
 // entry), so their hash, kept in their parent's slot, is all a successor can reuse.
 const SHADOW_DEPTH = 2;
 
-/** outA/outB := H(value), recording value's objects in W down to SHADOW_DEPTH. `p` is the
- * node of S seen at the same place, or -1; `depth` is value's depth (the state is at 1).
- * Returns value's node in W, or -1 when it has none. */
-function recordShadowed(value: unknown, p: number, depth: number): number {
-  if (typeof value !== 'object' || value === null) {
-    hashPrimitive(value);
-    return -1;
-  }
-  if (p >= 0 && S.obj[p] === value) return copySubtree(p);
-  if (depth > SHADOW_DEPTH) {
-    hashShadowed(value, p);
-    return -1;
-  }
-  return Array.isArray(value) ? recordArray(value, p, depth) : recordRecord(value as Record<string, unknown>, p, depth);
-}
+// ---- The fingerprinter ---------------------------------------------------------------------
 
-function newNode(obj: object, size: number): number {
-  const w = W;
-  const n = w.nodes++;
-  reserveNodes(w, n + 1);
-  reserveSlots(w, w.slots + size);
-  w.obj[n] = obj;
-  w.start[n] = w.slots;
-  w.size[n] = size;
-  w.cap[n] = size;
-  w.slots += size;
-  return n;
-}
+/** Fingerprints plain data, keeping the shadow of the last remembered state as a cache. Owns
+ * all the mutable state hashing uses, so instances are independent: a search creates its
+ * own. Fields are all set in the constructor and keep their types, so V8 gives every
+ * instance one shape. */
+export class Fingerprinter {
+  // H of the last value hashed: a method's 64-bit result, without allocating.
+  private outA = 0;
+  private outB = 0;
+  /** The shadow read from (of the last remembered state), and the one being built. */
+  private S: Shadow = newShadow();
+  private W: Shadow = newShadow();
+  private shadowActive = false;
+  /** Whether S is laid out as recordShadowed builds it (see "Updating the shadow S"). */
+  private shadowPristine = true;
+  /** Slots of S when it was last built: past a multiple of it, S is rebuilt (abandoned slots). */
+  private builtSlots = 0;
+  private scratchVal: unknown[] = [];
+  private scratchElemA = new Int32Array(64);
+  private scratchElemB = new Int32Array(64);
+  private scratchPairA = new Int32Array(64);
+  private scratchPairB = new Int32Array(64);
+  private readonly floatView = new Float64Array(1);
+  private readonly floatWords = new Int32Array(this.floatView.buffer);
+  private readonly hexOut = new Uint32Array(2);
 
-/** Closes node n of W, whose hash is outA/outB. */
-function endNode(n: number): number {
-  const w = W;
-  w.nodeA[n] = outA;
-  w.nodeB[n] = outB;
-  w.nodeEnd[n] = w.nodes;
-  w.slotEnd[n] = w.slots;
-  return n;
-}
+  /** Writes the 64-bit fingerprint of `value` into out[0] (high word) and out[1] (low
+   * word), hashing alongside the remembered shadow, if any. Never yields (0, 0). */
+  into(value: unknown, out: Int32Array | Uint32Array): void {
+    this.hashShadowed(value, this.shadowActive ? 0 : -1);
+    this.writeFingerprint(out);
+  }
 
-/** Copies node p of S and its subtree to the end of W; outA/outB := its hash. */
-function copySubtree(p: number): number {
-  const s = S;
-  const w = W;
-  const nodeCount = s.nodeEnd[p] - p;
-  const slotFirst = s.start[p];
-  const slotCount = s.slotEnd[p] - slotFirst;
-  const n0 = w.nodes;
-  const f0 = w.slots;
-  reserveNodes(w, n0 + nodeCount);
-  reserveSlots(w, f0 + slotCount);
-  const dn = n0 - p;
-  const df = f0 - slotFirst;
-  for (let q = p; q < p + nodeCount; q++) {
-    const r = q + dn;
-    w.obj[r] = s.obj[q];
-    w.nodeA[r] = s.nodeA[q];
-    w.nodeB[r] = s.nodeB[q];
-    w.start[r] = s.start[q] + df;
-    w.size[r] = s.size[q];
-    w.cap[r] = s.cap[q];
-    w.nodeEnd[r] = s.nodeEnd[q] + dn;
-    w.slotEnd[r] = s.slotEnd[q] + df;
-  }
-  for (let g = slotFirst; g < slotFirst + slotCount; g++) {
-    const r = g + df;
-    w.val[r] = s.val[g];
-    w.key[r] = s.key[g];
-    w.keyA[r] = s.keyA[g];
-    w.keyB[r] = s.keyB[g];
-    w.elemA[r] = s.elemA[g];
-    w.elemB[r] = s.elemB[g];
-    w.pairA[r] = s.pairA[g];
-    w.pairB[r] = s.pairB[g];
-    const c = s.child[g];
-    w.child[r] = c >= 0 ? c + dn : -1;
-  }
-  w.nodes = n0 + nodeCount;
-  w.slots = f0 + slotCount;
-  outA = s.nodeA[p];
-  outB = s.nodeB[p];
-  return n0;
-}
-
-function recordArray(arr: readonly unknown[], p: number, depth: number): number {
-  const len = arr.length;
-  let pStart = 0;
-  let pSize = 0;
-  if (p >= 0 && Array.isArray(S.obj[p])) {
-    pStart = S.start[p];
-    pSize = S.size[p];
-  }
-  const n = newNode(arr, len);
-  const start = W.start[n];
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < len; i++) {
-    const e = arr[i];
-    const f = start + i;
-    const pf = pStart + i;
-    const same = i < pSize && S.val[pf] === e;
-    let c: number;
-    if (same) {
-      const pc = S.child[pf];
-      c = pc >= 0 ? copySubtree(pc) : -1;
-      outA = S.elemA[pf];
-      outB = S.elemB[pf];
-    } else {
-      c = recordShadowed(e, i < pSize ? S.child[pf] : -1, depth + 1);
+  /** Fingerprints `value` and keeps a shadow of it in place of the one kept before: the
+   * successors of `value`, which share sub-objects with it, are then fingerprinted by
+   * `into` in time proportional to what changed. */
+  remembering(value: unknown, out: Int32Array | Uint32Array): void {
+    let updated: boolean;
+    try {
+      updated = this.updateShadow(value);
+    } catch (e) {
+      // Not plain data: S may be half updated, so it is dropped.
+      this.forget();
+      throw e;
     }
-    const w = W;
-    w.val[f] = e;
-    w.key[f] = undefined;
-    w.child[f] = c;
-    w.elemA[f] = outA;
-    w.elemB[f] = outB;
-    if (same) {
-      outA = S.pairA[pf];
-      outB = S.pairB[pf];
-    } else {
-      indexPair(i);
+    if (!updated) {
+      this.W.nodes = 0;
+      this.W.slots = 0;
+      this.shadowActive = false;
+      // The hints of S are only followed when S is laid out in pre-order (see copySubtree).
+      this.recordShadowed(value, this.S.nodes > 0 && this.shadowPristine ? 0 : -1, 1);
+      const built = this.W;
+      this.W = this.S;
+      this.S = built;
+      this.shadowActive = built.nodes > 0;
+      this.shadowPristine = true;
+      this.builtSlots = built.slots;
     }
-    w.pairA[f] = outA;
-    w.pairB[f] = outB;
-    sa = (sa + outA) | 0;
-    sb = (sb + outB) | 0;
+    this.writeFingerprint(out);
   }
-  finishArray(len, sa, sb);
-  return endNode(n);
-}
 
-function recordRecord(record: Record<string, unknown>, p: number, depth: number): number {
-  checkPlainRecord(record);
-  let pStart = 0;
-  let pSize = 0;
-  if (p >= 0 && !Array.isArray(S.obj[p])) {
-    pStart = S.start[p];
-    pSize = S.size[p];
+  /** Forgets the remembered shadows (so the objects they hold can be collected). */
+  forget(): void {
+    this.S = newShadow();
+    this.W = newShadow();
+    this.shadowActive = false;
+    this.shadowPristine = true;
+    this.builtSlots = 0;
   }
-  let size = 0;
-  for (const _ in record) size++;
-  const n = newNode(record, size);
-  const start = W.start[n];
-  let sa = 0;
-  let sb = 0;
-  let count = 0;
-  let j = 0;
-  for (const key in record) {
-    const v = record[key];
-    const f = start + j;
-    const pf = pStart + j;
-    const hinted = j < pSize && S.key[pf] === key;
-    j++;
-    let ka: number;
-    let kb: number;
-    if (hinted) {
-      ka = S.keyA[pf];
-      kb = S.keyB[pf];
-    } else {
-      const row = stringRow(key);
-      ka = stringTable[row + 2];
-      kb = stringTable[row + 3];
+
+  /** The fingerprint as a 16-digit hex string (for display and tests). */
+  hex(value: unknown): string {
+    const out = this.hexOut;
+    this.into(value, out);
+    return out[0].toString(16).padStart(8, '0') + out[1].toString(16).padStart(8, '0');
+  }
+
+  private writeFingerprint(out: Int32Array | Uint32Array): void {
+    const a = fmix(mixA(mixA(SEED_A, this.outA), this.outB) ^ 0x5bd1e995);
+    const b = fmix((mixB(mixB(SEED_B, this.outA), this.outB) + a) | 0);
+    out[0] = a;
+    out[1] = b === 0 && a === 0 ? 1 : b;
+  }
+
+  // ---- Leaves: each sets outA/outB ----------------------------------------------------------
+
+  /** outA/outB := the final hash of lanes (ha, hb). */
+  private finish(ha: number, hb: number, salt: number): void {
+    const a = finalA(ha, salt);
+    this.outA = a;
+    this.outB = finalB(hb, a);
+  }
+
+  /** outA/outB := the hash of the pair whose key lanes are (ka, kb) and whose value hash is
+   * (outA, outB). */
+  private pair(ka: number, kb: number): void {
+    const va = this.outA;
+    const vb = this.outB;
+    this.finish(mixA(mixA(ka, va), vb), mixB(mixB(kb, va), vb), 0x27d4eb2f);
+  }
+
+  /** outA/outB := H of an array of `len` elements whose pair hashes sum to (sa, sb). */
+  private finishArray(len: number, sa: number, sb: number): void {
+    const ha = len < SMALL ? arrayHeadA[len] : mixA(mixA(SEED_A, TAG_ARRAY), len);
+    const hb = len < SMALL ? arrayHeadB[len] : mixB(mixB(SEED_B, TAG_ARRAY), len);
+    this.finish(mixA(mixA(ha, sa), sb), mixB(mixB(hb, sa), sb), TAG_ARRAY);
+  }
+
+  /** outA/outB := H of a record of `count` defined keys whose pair hashes sum to (sa, sb). */
+  private finishRecord(count: number, sa: number, sb: number): void {
+    const ha = count < SMALL ? recordHeadA[count] : mixA(mixA(SEED_A, TAG_RECORD), count);
+    const hb = count < SMALL ? recordHeadB[count] : mixB(mixB(SEED_B, TAG_RECORD), count);
+    this.finish(mixA(mixA(ha, sa), sb), mixB(mixB(hb, sa), sb), TAG_RECORD);
+  }
+
+  /** outA/outB := the pair hash of element (outA, outB) at index i. */
+  private indexPair(i: number): void {
+    if (i < SMALL) this.pair(indexA[i], indexB[i]);
+    else this.pair(mixA(mixA(SEED_A, TAG_INDEX), i), mixB(mixB(SEED_B, TAG_INDEX), i));
+  }
+
+  private hashNumber(v: number): void {
+    if ((v | 0) === v) {
+      // Two bijections of v: distinct integers never share a lane.
+      this.outA = fmix(((v ^ 0x7f4a7c15) + TAG_INT) | 0);
+      this.outB = fmix(Math.imul(v, 0x9e3779b1) ^ 0x2545f491);
+      return;
     }
-    const same = hinted && S.val[pf] === v;
-    let c = -1;
-    if (v === undefined) {
-      outA = outB = 0;
-    } else if (same) {
-      const pc = S.child[pf];
-      if (pc >= 0) c = copySubtree(pc);
-      outA = S.elemA[pf];
-      outB = S.elemB[pf];
-    } else {
-      c = recordShadowed(v, hinted ? S.child[pf] : -1, depth + 1);
-    }
-    const w = W;
-    w.val[f] = v;
-    w.key[f] = key;
-    w.keyA[f] = ka;
-    w.keyB[f] = kb;
-    w.child[f] = c;
-    w.elemA[f] = outA;
-    w.elemB[f] = outB;
-    if (v !== undefined) {
-      count++;
-      if (same) {
-        outA = S.pairA[pf];
-        outB = S.pairB[pf];
-      } else {
-        pair(ka, kb);
+    this.floatView[0] = v;
+    const w0 = this.floatWords[0];
+    const w1 = this.floatWords[1];
+    this.finish(mixA(mixA(mixA(SEED_A, TAG_FLOAT), w0), w1), mixB(mixB(mixB(SEED_B, TAG_FLOAT), w0), w1), 0x61c88647);
+  }
+
+  /** outA/outB := H(value) for a primitive; objects go to hashShadowed. */
+  private hashPrimitive(value: unknown): void {
+    switch (typeof value) {
+      case 'string': {
+        const row = stringRow(value);
+        this.outA = stringTable[row];
+        this.outB = stringTable[row + 1];
+        return;
       }
+      case 'number':
+        this.hashNumber(value);
+        return;
+      case 'boolean':
+        this.outA = value ? TRUE_A : FALSE_A;
+        this.outB = value ? TRUE_B : FALSE_B;
+        return;
+      case 'undefined':
+        this.outA = UNDEFINED_A;
+        this.outB = UNDEFINED_B;
+        return;
+      default:
+        if (value === null) {
+          this.outA = NULL_A;
+          this.outB = NULL_B;
+          return;
+        }
+        throw new TypeError(`cannot fingerprint a ${typeof value}: state must be plain data`);
     }
-    w.pairA[f] = outA;
-    w.pairB[f] = outB;
-    sa = (sa + outA) | 0;
-    sb = (sb + outB) | 0;
   }
-  finishRecord(count, sa, sb);
-  return endNode(n);
-}
 
-// ---- Public functions --------------------------------------------------------------------
+  // ---- Hashing alongside the shadow S -------------------------------------------------------
 
-function writeFingerprint(out: Int32Array | Uint32Array): void {
-  const a = fmix(mixA(mixA(SEED_A, outA), outB) ^ 0x5bd1e995);
-  const b = fmix((mixB(mixB(SEED_B, outA), outB) + a) | 0);
-  out[0] = a;
-  out[1] = b === 0 && a === 0 ? 1 : b;
-}
-
-/** Writes the 64-bit fingerprint of `value` into out[0] (high word) and out[1] (low word).
- * Never yields (0, 0). */
-export function fingerprintInto(value: unknown, out: Int32Array | Uint32Array): void {
-  hashShadowed(value, shadowActive ? 0 : -1);
-  writeFingerprint(out);
-}
-
-/** Fingerprints `value` and keeps a shadow of it in place of the one kept before: the
- * successors of `value`, which share sub-objects with it, are then fingerprinted in time
- * proportional to what changed. */
-export function fingerprintRemembering(value: unknown, out: Int32Array | Uint32Array): void {
-  let updated: boolean;
-  try {
-    updated = updateShadow(value);
-  } catch (e) {
-    // Not plain data: S may be half updated, so it is dropped.
-    forgetSubtrees();
-    throw e;
+  /** outA/outB := H(value). `n` is the node of S seen at the same place, or -1. */
+  private hashShadowed(value: unknown, n: number): void {
+    if (typeof value !== 'object' || value === null) {
+      this.hashPrimitive(value);
+    } else if (n >= 0 && this.S.obj[n] === value) {
+      this.outA = this.S.nodeA[n];
+      this.outB = this.S.nodeB[n];
+    } else if (Array.isArray(value)) {
+      this.hashArray(value, n);
+    } else {
+      this.hashRecord(value as Record<string, unknown>, n);
+    }
   }
-  if (!updated) {
-    W.nodes = 0;
-    W.slots = 0;
-    shadowActive = false;
-    // The hints of S are only followed when S is laid out in pre-order (see copySubtree).
-    recordShadowed(value, S.nodes > 0 && shadowPristine ? 0 : -1, 1);
-    const built = W;
-    W = S;
-    S = built;
-    shadowActive = S.nodes > 0;
-    shadowPristine = true;
-    builtSlots = S.slots;
+
+  private hashArray(arr: readonly unknown[], n: number): void {
+    const len = arr.length;
+    const s = this.S;
+    let start = 0;
+    let size = 0;
+    if (n >= 0 && Array.isArray(s.obj[n])) {
+      start = s.start[n];
+      size = s.size[n];
+    }
+    const val = s.val;
+    let sa = 0;
+    let sb = 0;
+    for (let i = 0; i < len; i++) {
+      const e = arr[i];
+      const f = start + i;
+      if (i < size && val[f] === e) {
+        sa = (sa + s.pairA[f]) | 0;
+        sb = (sb + s.pairB[f]) | 0;
+        continue;
+      }
+      if (i > 0 && i <= size && val[f - 1] === e) {
+        // Shifted right by an insertion before it (a sorted set that grew).
+        this.outA = s.elemA[f - 1];
+        this.outB = s.elemB[f - 1];
+      } else if (i + 1 < size && val[f + 1] === e) {
+        // Shifted left by a removal before it.
+        this.outA = s.elemA[f + 1];
+        this.outB = s.elemB[f + 1];
+      } else {
+        this.hashShadowed(e, i < size ? s.child[f] : -1);
+      }
+      this.indexPair(i);
+      sa = (sa + this.outA) | 0;
+      sb = (sb + this.outB) | 0;
+    }
+    this.finishArray(len, sa, sb);
   }
-  writeFingerprint(out);
-}
 
-// ---- Updating the shadow S in place ------------------------------------------------------
-//
-// In BFS order consecutive expanded states are mostly siblings: they differ in one or two
-// fields. When the new state has the layout of S at the top (the same keys in the same order,
-// or the same length) and each changed field keeps its kind, S is updated field by field, so
-// remembering costs what changed. A node that grows past its slots gets new ones at the end;
-// S is then no longer in pre-order (`shadowPristine`), which only copySubtree relies on.
-
-/** Whether S is laid out as recordShadowed builds it. */
-let shadowPristine = true;
-/** Slots of S when it was last built: past a multiple of it, S is rebuilt (abandoned slots). */
-let builtSlots = 0;
-let scratchVal: unknown[] = [];
-let scratchElemA = new Int32Array(64);
-let scratchElemB = new Int32Array(64);
-let scratchPairA = new Int32Array(64);
-let scratchPairB = new Int32Array(64);
-
-/** Updates S in place to be the shadow of `value`, leaving outA/outB = H(value); returns
- * false, with S untouched, when `value` does not have S's layout. */
-function updateShadow(value: unknown): boolean {
-  const s = S;
-  if (s.nodes === 0 || typeof value !== 'object' || value === null) return false;
-  if (s.slots > 4 * builtSlots + 256) return false;
-  const isArray = Array.isArray(value);
-  if (isArray !== Array.isArray(s.obj[0])) return false;
-  const start = s.start[0];
-  const size = s.size[0];
-  // First check that the update can be done, so that S is never left half updated.
-  if (isArray) {
-    const arr = value as readonly unknown[];
-    if (arr.length !== size) return false;
-    for (let i = 0; i < size; i++) if (!slotUpdatable(start + i, arr[i])) return false;
-  } else {
-    checkPlainRecord(value);
-    const record = value as Record<string, unknown>;
+  private hashRecord(record: Record<string, unknown>, n: number): void {
+    checkPlainRecord(record);
+    const s = this.S;
+    let start = 0;
+    let size = 0;
+    if (n >= 0 && !Array.isArray(s.obj[n])) {
+      start = s.start[n];
+      size = s.size[n];
+    }
+    const keys = s.key;
+    let sa = 0;
+    let sb = 0;
+    let count = 0;
     let j = 0;
     for (const key in record) {
-      if (j >= size || s.key[start + j] !== key || !slotUpdatable(start + j, record[key])) return false;
-      j++;
+      const v = record[key];
+      const f = start + j++;
+      if (v === undefined) continue;
+      count++;
+      if (j <= size && keys[f] === key) {
+        if (s.val[f] === v) {
+          sa = (sa + s.pairA[f]) | 0;
+          sb = (sb + s.pairB[f]) | 0;
+          continue;
+        }
+        this.hashShadowed(v, s.child[f]);
+        this.pair(s.keyA[f], s.keyB[f]);
+      } else {
+        this.hashShadowed(v, -1);
+        const row = stringRow(key);
+        this.pair(stringTable[row + 2], stringTable[row + 3]);
+      }
+      sa = (sa + this.outA) | 0;
+      sb = (sb + this.outB) | 0;
     }
-    if (j !== size) return false;
+    this.finishRecord(count, sa, sb);
   }
-  let sa = 0;
-  let sb = 0;
-  let count = 0;
-  if (isArray) {
-    const arr = value as readonly unknown[];
+
+  // ---- Building the shadow W alongside S ----------------------------------------------------
+
+  /** outA/outB := H(value), recording value's objects in W down to SHADOW_DEPTH. `p` is the
+   * node of S seen at the same place, or -1; `depth` is value's depth (the state is at 1).
+   * Returns value's node in W, or -1 when it has none. */
+  private recordShadowed(value: unknown, p: number, depth: number): number {
+    if (typeof value !== 'object' || value === null) {
+      this.hashPrimitive(value);
+      return -1;
+    }
+    if (p >= 0 && this.S.obj[p] === value) return this.copySubtree(p);
+    if (depth > SHADOW_DEPTH) {
+      this.hashShadowed(value, p);
+      return -1;
+    }
+    return Array.isArray(value)
+      ? this.recordArray(value, p, depth)
+      : this.recordRecord(value as Record<string, unknown>, p, depth);
+  }
+
+  private newNode(obj: object, size: number): number {
+    const w = this.W;
+    const n = w.nodes++;
+    reserveNodes(w, n + 1);
+    reserveSlots(w, w.slots + size);
+    w.obj[n] = obj;
+    w.start[n] = w.slots;
+    w.size[n] = size;
+    w.cap[n] = size;
+    w.slots += size;
+    return n;
+  }
+
+  /** Closes node n of W, whose hash is outA/outB. */
+  private endNode(n: number): number {
+    const w = this.W;
+    w.nodeA[n] = this.outA;
+    w.nodeB[n] = this.outB;
+    w.nodeEnd[n] = w.nodes;
+    w.slotEnd[n] = w.slots;
+    return n;
+  }
+
+  /** Copies node p of S and its subtree to the end of W; outA/outB := its hash. */
+  private copySubtree(p: number): number {
+    const s = this.S;
+    const w = this.W;
+    const nodeCount = s.nodeEnd[p] - p;
+    const slotFirst = s.start[p];
+    const slotCount = s.slotEnd[p] - slotFirst;
+    const n0 = w.nodes;
+    const f0 = w.slots;
+    reserveNodes(w, n0 + nodeCount);
+    reserveSlots(w, f0 + slotCount);
+    const dn = n0 - p;
+    const df = f0 - slotFirst;
+    for (let q = p; q < p + nodeCount; q++) {
+      const r = q + dn;
+      w.obj[r] = s.obj[q];
+      w.nodeA[r] = s.nodeA[q];
+      w.nodeB[r] = s.nodeB[q];
+      w.start[r] = s.start[q] + df;
+      w.size[r] = s.size[q];
+      w.cap[r] = s.cap[q];
+      w.nodeEnd[r] = s.nodeEnd[q] + dn;
+      w.slotEnd[r] = s.slotEnd[q] + df;
+    }
+    for (let g = slotFirst; g < slotFirst + slotCount; g++) {
+      const r = g + df;
+      w.val[r] = s.val[g];
+      w.key[r] = s.key[g];
+      w.keyA[r] = s.keyA[g];
+      w.keyB[r] = s.keyB[g];
+      w.elemA[r] = s.elemA[g];
+      w.elemB[r] = s.elemB[g];
+      w.pairA[r] = s.pairA[g];
+      w.pairB[r] = s.pairB[g];
+      const c = s.child[g];
+      w.child[r] = c >= 0 ? c + dn : -1;
+    }
+    w.nodes = n0 + nodeCount;
+    w.slots = f0 + slotCount;
+    this.outA = s.nodeA[p];
+    this.outB = s.nodeB[p];
+    return n0;
+  }
+
+  private recordArray(arr: readonly unknown[], p: number, depth: number): number {
+    const s = this.S;
+    const len = arr.length;
+    let pStart = 0;
+    let pSize = 0;
+    if (p >= 0 && Array.isArray(s.obj[p])) {
+      pStart = s.start[p];
+      pSize = s.size[p];
+    }
+    const n = this.newNode(arr, len);
+    const w = this.W;
+    const start = w.start[n];
+    let sa = 0;
+    let sb = 0;
+    for (let i = 0; i < len; i++) {
+      const e = arr[i];
+      const f = start + i;
+      const pf = pStart + i;
+      const same = i < pSize && s.val[pf] === e;
+      let c: number;
+      if (same) {
+        const pc = s.child[pf];
+        c = pc >= 0 ? this.copySubtree(pc) : -1;
+        this.outA = s.elemA[pf];
+        this.outB = s.elemB[pf];
+      } else {
+        c = this.recordShadowed(e, i < pSize ? s.child[pf] : -1, depth + 1);
+      }
+      // Read w's columns afresh: the calls above may have regrown them.
+      w.val[f] = e;
+      w.key[f] = undefined;
+      w.child[f] = c;
+      w.elemA[f] = this.outA;
+      w.elemB[f] = this.outB;
+      if (same) {
+        this.outA = s.pairA[pf];
+        this.outB = s.pairB[pf];
+      } else {
+        this.indexPair(i);
+      }
+      w.pairA[f] = this.outA;
+      w.pairB[f] = this.outB;
+      sa = (sa + this.outA) | 0;
+      sb = (sb + this.outB) | 0;
+    }
+    this.finishArray(len, sa, sb);
+    return this.endNode(n);
+  }
+
+  private recordRecord(record: Record<string, unknown>, p: number, depth: number): number {
+    checkPlainRecord(record);
+    const s = this.S;
+    let pStart = 0;
+    let pSize = 0;
+    if (p >= 0 && !Array.isArray(s.obj[p])) {
+      pStart = s.start[p];
+      pSize = s.size[p];
+    }
+    let size = 0;
+    for (const _ in record) size++;
+    const n = this.newNode(record, size);
+    const w = this.W;
+    const start = w.start[n];
+    let sa = 0;
+    let sb = 0;
+    let count = 0;
+    let j = 0;
+    for (const key in record) {
+      const v = record[key];
+      const f = start + j;
+      const pf = pStart + j;
+      const hinted = j < pSize && s.key[pf] === key;
+      j++;
+      let ka: number;
+      let kb: number;
+      if (hinted) {
+        ka = s.keyA[pf];
+        kb = s.keyB[pf];
+      } else {
+        const row = stringRow(key);
+        ka = stringTable[row + 2];
+        kb = stringTable[row + 3];
+      }
+      const same = hinted && s.val[pf] === v;
+      let c = -1;
+      if (v === undefined) {
+        this.outA = this.outB = 0;
+      } else if (same) {
+        const pc = s.child[pf];
+        if (pc >= 0) c = this.copySubtree(pc);
+        this.outA = s.elemA[pf];
+        this.outB = s.elemB[pf];
+      } else {
+        c = this.recordShadowed(v, hinted ? s.child[pf] : -1, depth + 1);
+      }
+      w.val[f] = v;
+      w.key[f] = key;
+      w.keyA[f] = ka;
+      w.keyB[f] = kb;
+      w.child[f] = c;
+      w.elemA[f] = this.outA;
+      w.elemB[f] = this.outB;
+      if (v !== undefined) {
+        count++;
+        if (same) {
+          this.outA = s.pairA[pf];
+          this.outB = s.pairB[pf];
+        } else {
+          this.pair(ka, kb);
+        }
+      }
+      w.pairA[f] = this.outA;
+      w.pairB[f] = this.outB;
+      sa = (sa + this.outA) | 0;
+      sb = (sb + this.outB) | 0;
+    }
+    this.finishRecord(count, sa, sb);
+    return this.endNode(n);
+  }
+
+  // ---- Updating the shadow S in place -------------------------------------------------------
+  //
+  // In BFS order consecutive expanded states are mostly siblings: they differ in one or two
+  // fields. When the new state has the layout of S at the top (the same keys in the same
+  // order, or the same length) and each changed field keeps its kind, S is updated field by
+  // field, so remembering costs what changed. A node that grows past its slots gets new ones
+  // at the end; S is then no longer in pre-order (`shadowPristine`), which only copySubtree
+  // relies on.
+
+  /** Updates S in place to be the shadow of `value`, leaving outA/outB = H(value); returns
+   * false, with S untouched, when `value` does not have S's layout. */
+  private updateShadow(value: unknown): boolean {
+    const s = this.S;
+    if (s.nodes === 0 || typeof value !== 'object' || value === null) return false;
+    if (s.slots > 4 * this.builtSlots + 256) return false;
+    const isArray = Array.isArray(value);
+    if (isArray !== Array.isArray(s.obj[0])) return false;
+    const start = s.start[0];
+    const size = s.size[0];
+    // First check that the update can be done, so that S is never left half updated.
+    if (isArray) {
+      const arr = value as readonly unknown[];
+      if (arr.length !== size) return false;
+      for (let i = 0; i < size; i++) if (!this.slotUpdatable(start + i, arr[i])) return false;
+    } else {
+      checkPlainRecord(value);
+      const record = value as Record<string, unknown>;
+      let j = 0;
+      for (const key in record) {
+        if (j >= size || s.key[start + j] !== key || !this.slotUpdatable(start + j, record[key])) return false;
+        j++;
+      }
+      if (j !== size) return false;
+    }
+    if (isArray) this.updateTopArray(value as readonly unknown[], start, size);
+    else this.updateTopRecord(value as Record<string, unknown>, start);
+    s.obj[0] = value;
+    s.nodeA[0] = this.outA;
+    s.nodeB[0] = this.outB;
+    return true;
+  }
+
+  /** The top node of S, an array of `size` slots from `start`, becomes `arr` (of that
+   * length); outA/outB := H(arr). */
+  private updateTopArray(arr: readonly unknown[], start: number, size: number): void {
+    const s = this.S;
+    let sa = 0;
+    let sb = 0;
     for (let i = 0; i < size; i++) {
       const f = start + i;
       const v = arr[i];
       if (s.val[f] !== v) {
-        updateSlotValue(f, v);
-        indexPair(i);
-        s.pairA[f] = outA;
-        s.pairB[f] = outB;
+        this.updateSlotValue(f, v);
+        this.indexPair(i);
+        s.pairA[f] = this.outA;
+        s.pairB[f] = this.outB;
       }
       sa = (sa + s.pairA[f]) | 0;
       sb = (sb + s.pairB[f]) | 0;
     }
-    finishArray(size, sa, sb);
-  } else {
-    const record = value as Record<string, unknown>;
+    this.finishArray(size, sa, sb);
+  }
+
+  /** The top node of S, a record with slots from `start`, becomes `record` (same keys in
+   * the same order); outA/outB := H(record). */
+  private updateTopRecord(record: Record<string, unknown>, start: number): void {
+    const s = this.S;
+    let sa = 0;
+    let sb = 0;
+    let count = 0;
     let f = start;
     for (const key in record) {
       const v = record[key];
       if (s.val[f] !== v) {
-        updateSlotValue(f, v);
+        this.updateSlotValue(f, v);
         if (v === undefined) {
-          outA = outB = 0;
+          this.outA = this.outB = 0;
         } else {
-          pair(s.keyA[f], s.keyB[f]);
+          this.pair(s.keyA[f], s.keyB[f]);
         }
-        s.pairA[f] = outA;
-        s.pairB[f] = outB;
+        s.pairA[f] = this.outA;
+        s.pairB[f] = this.outB;
       }
       if (v !== undefined) count++;
       sa = (sa + s.pairA[f]) | 0;
       sb = (sb + s.pairB[f]) | 0;
       f++;
     }
-    finishRecord(count, sa, sb);
+    this.finishRecord(count, sa, sb);
   }
-  s.obj[0] = value;
-  s.nodeA[0] = outA;
-  s.nodeB[0] = outB;
-  return true;
-}
 
-/** Whether top-level slot f of S can take `v` in place: the same value, a primitive where
- * there was no node, an array where there was an array node, or a record with the same keys
- * in the same order where there was a record node. */
-function slotUpdatable(f: number, v: unknown): boolean {
-  const s = S;
-  if (s.val[f] === v) return true;
-  const c = s.child[f];
-  if (typeof v !== 'object' || v === null) return c < 0;
-  if (c < 0) return false;
-  if (Array.isArray(v)) return Array.isArray(s.obj[c]);
-  if (Array.isArray(s.obj[c])) return false;
-  checkPlainRecord(v);
-  const start = s.start[c];
-  const size = s.size[c];
-  let k = 0;
-  for (const key in v as Record<string, unknown>) {
-    if (k >= size || s.key[start + k] !== key) return false;
-    k++;
+  /** Whether top-level slot f of S can take `v` in place: the same value, a primitive where
+   * there was no node, an array where there was an array node, or a record with the same
+   * keys in the same order where there was a record node. */
+  private slotUpdatable(f: number, v: unknown): boolean {
+    const s = this.S;
+    if (s.val[f] === v) return true;
+    const c = s.child[f];
+    if (typeof v !== 'object' || v === null) return c < 0;
+    if (c < 0) return false;
+    if (Array.isArray(v)) return Array.isArray(s.obj[c]);
+    if (Array.isArray(s.obj[c])) return false;
+    checkPlainRecord(v);
+    const start = s.start[c];
+    const size = s.size[c];
+    let k = 0;
+    for (const key in v as Record<string, unknown>) {
+      if (k >= size || s.key[start + k] !== key) return false;
+      k++;
+    }
+    return k === size;
   }
-  return k === size;
-}
 
-/** Top-level slot f of S takes `v` (checked by slotUpdatable); its node, if any, is updated.
- * Leaves outA/outB = H(v), and sets the slot's value and element hash (not its pair hash). */
-function updateSlotValue(f: number, v: unknown): void {
-  const s = S;
-  const c = s.child[f];
-  if (c < 0) {
-    hashPrimitive(v);
-  } else if (Array.isArray(v)) {
-    updateArrayNode(c, v);
-  } else {
-    updateRecordNode(c, v as Record<string, unknown>);
-  }
-  s.val[f] = v;
-  s.elemA[f] = outA;
-  s.elemB[f] = outB;
-}
-
-/** Array node c of S becomes `arr`; outA/outB := H(arr). Elements have no nodes (they are
- * below SHADOW_DEPTH): an element seen at the same index, or one off (a sorted set that
- * gained or lost a member), keeps its hash. */
-function updateArrayNode(c: number, arr: readonly unknown[]): void {
-  const s = S;
-  const len = arr.length;
-  const oldStart = s.start[c];
-  const oldSize = s.size[c];
-  if (oldSize > scratchElemA.length) {
-    scratchElemA = grow(scratchElemA, oldSize);
-    scratchElemB = grow(scratchElemB, oldSize);
-    scratchPairA = grow(scratchPairA, oldSize);
-    scratchPairB = grow(scratchPairB, oldSize);
-  }
-  const sv = scratchVal;
-  for (let i = 0; i < oldSize; i++) {
-    const g = oldStart + i;
-    sv[i] = s.val[g];
-    scratchElemA[i] = s.elemA[g];
-    scratchElemB[i] = s.elemB[g];
-    scratchPairA[i] = s.pairA[g];
-    scratchPairB[i] = s.pairB[g];
-  }
-  let start = oldStart;
-  if (len > s.cap[c]) {
-    start = s.slots;
-    reserveSlots(s, start + len);
-    s.slots = start + len;
-    s.start[c] = start;
-    s.cap[c] = len;
-    shadowPristine = false;
-    for (let i = 0; i < oldSize; i++) s.val[oldStart + i] = undefined;
-  }
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < len; i++) {
-    const e = arr[i];
-    const f = start + i;
-    if (i < oldSize && sv[i] === e) {
-      s.elemA[f] = scratchElemA[i];
-      s.elemB[f] = scratchElemB[i];
-      outA = scratchPairA[i];
-      outB = scratchPairB[i];
+  /** Top-level slot f of S takes `v` (checked by slotUpdatable); its node, if any, is
+   * updated. Leaves outA/outB = H(v), and sets the slot's value and element hash (not its
+   * pair hash). */
+  private updateSlotValue(f: number, v: unknown): void {
+    const s = this.S;
+    const c = s.child[f];
+    if (c < 0) {
+      this.hashPrimitive(v);
+    } else if (Array.isArray(v)) {
+      this.updateArrayNode(c, v);
     } else {
-      if (i > 0 && i <= oldSize && sv[i - 1] === e) {
-        outA = scratchElemA[i - 1];
-        outB = scratchElemB[i - 1];
-      } else if (i + 1 < oldSize && sv[i + 1] === e) {
-        outA = scratchElemA[i + 1];
-        outB = scratchElemB[i + 1];
-      } else {
-        hashShadowed(e, -1);
-      }
-      s.elemA[f] = outA;
-      s.elemB[f] = outB;
-      indexPair(i);
+      this.updateRecordNode(c, v as Record<string, unknown>);
     }
-    s.val[f] = e;
-    s.key[f] = undefined;
-    s.child[f] = -1;
-    s.pairA[f] = outA;
-    s.pairB[f] = outB;
-    sa = (sa + outA) | 0;
-    sb = (sb + outB) | 0;
+    s.val[f] = v;
+    s.elemA[f] = this.outA;
+    s.elemB[f] = this.outB;
   }
-  for (let i = len; i < oldSize && start === oldStart; i++) s.val[start + i] = undefined;
-  for (let i = 0; i < oldSize; i++) sv[i] = undefined;
-  s.size[c] = len;
-  s.obj[c] = arr;
-  finishArray(len, sa, sb);
-  s.nodeA[c] = outA;
-  s.nodeB[c] = outB;
-}
 
-/** Record node c of S becomes `record`, which has its keys in the same order (checked by
- * slotUpdatable); outA/outB := H(record). */
-function updateRecordNode(c: number, record: Record<string, unknown>): void {
-  const s = S;
-  let f = s.start[c];
-  let sa = 0;
-  let sb = 0;
-  let count = 0;
-  for (const key in record) {
-    const v = record[key];
-    if (s.val[f] !== v) {
-      if (v === undefined) {
-        outA = outB = 0;
-      } else {
-        hashShadowed(v, -1);
-      }
-      s.val[f] = v;
-      s.elemA[f] = outA;
-      s.elemB[f] = outB;
-      if (v !== undefined) pair(s.keyA[f], s.keyB[f]);
-      s.pairA[f] = outA;
-      s.pairB[f] = outB;
+  /** Copies the `size` slots of S from `start` to the scratch columns. */
+  private saveSlots(start: number, size: number): void {
+    const s = this.S;
+    if (size > this.scratchElemA.length) {
+      this.scratchElemA = grow(this.scratchElemA, size);
+      this.scratchElemB = grow(this.scratchElemB, size);
+      this.scratchPairA = grow(this.scratchPairA, size);
+      this.scratchPairB = grow(this.scratchPairB, size);
     }
-    if (v !== undefined) count++;
-    sa = (sa + s.pairA[f]) | 0;
-    sb = (sb + s.pairB[f]) | 0;
-    f++;
+    const sv = this.scratchVal;
+    const ea = this.scratchElemA;
+    const eb = this.scratchElemB;
+    const pa = this.scratchPairA;
+    const pb = this.scratchPairB;
+    for (let i = 0; i < size; i++) {
+      const g = start + i;
+      sv[i] = s.val[g];
+      ea[i] = s.elemA[g];
+      eb[i] = s.elemB[g];
+      pa[i] = s.pairA[g];
+      pb[i] = s.pairB[g];
+    }
   }
-  s.obj[c] = record;
-  finishRecord(count, sa, sb);
-  s.nodeA[c] = outA;
-  s.nodeB[c] = outB;
+
+  /** Array node c of S becomes `arr`; outA/outB := H(arr). Elements have no nodes (they are
+   * below SHADOW_DEPTH): an element seen at the same index, or one off (a sorted set that
+   * gained or lost a member), keeps its hash. */
+  private updateArrayNode(c: number, arr: readonly unknown[]): void {
+    const s = this.S;
+    const len = arr.length;
+    const oldStart = s.start[c];
+    const oldSize = s.size[c];
+    this.saveSlots(oldStart, oldSize);
+    const sv = this.scratchVal;
+    const ea = this.scratchElemA;
+    const eb = this.scratchElemB;
+    const pa = this.scratchPairA;
+    const pb = this.scratchPairB;
+    let start = oldStart;
+    if (len > s.cap[c]) {
+      start = s.slots;
+      reserveSlots(s, start + len);
+      s.slots = start + len;
+      s.start[c] = start;
+      s.cap[c] = len;
+      this.shadowPristine = false;
+      for (let i = 0; i < oldSize; i++) s.val[oldStart + i] = undefined;
+    }
+    let sa = 0;
+    let sb = 0;
+    for (let i = 0; i < len; i++) {
+      const e = arr[i];
+      const f = start + i;
+      if (i < oldSize && sv[i] === e) {
+        s.elemA[f] = ea[i];
+        s.elemB[f] = eb[i];
+        this.outA = pa[i];
+        this.outB = pb[i];
+      } else {
+        if (i > 0 && i <= oldSize && sv[i - 1] === e) {
+          this.outA = ea[i - 1];
+          this.outB = eb[i - 1];
+        } else if (i + 1 < oldSize && sv[i + 1] === e) {
+          this.outA = ea[i + 1];
+          this.outB = eb[i + 1];
+        } else {
+          this.hashShadowed(e, -1);
+        }
+        s.elemA[f] = this.outA;
+        s.elemB[f] = this.outB;
+        this.indexPair(i);
+      }
+      s.val[f] = e;
+      s.key[f] = undefined;
+      s.child[f] = -1;
+      s.pairA[f] = this.outA;
+      s.pairB[f] = this.outB;
+      sa = (sa + this.outA) | 0;
+      sb = (sb + this.outB) | 0;
+    }
+    for (let i = len; i < oldSize && start === oldStart; i++) s.val[start + i] = undefined;
+    for (let i = 0; i < oldSize; i++) sv[i] = undefined;
+    s.size[c] = len;
+    s.obj[c] = arr;
+    this.finishArray(len, sa, sb);
+    s.nodeA[c] = this.outA;
+    s.nodeB[c] = this.outB;
+  }
+
+  /** Record node c of S becomes `record`, which has its keys in the same order (checked by
+   * slotUpdatable); outA/outB := H(record). */
+  private updateRecordNode(c: number, record: Record<string, unknown>): void {
+    const s = this.S;
+    let f = s.start[c];
+    let sa = 0;
+    let sb = 0;
+    let count = 0;
+    for (const key in record) {
+      const v = record[key];
+      if (s.val[f] !== v) {
+        if (v === undefined) {
+          this.outA = this.outB = 0;
+        } else {
+          this.hashShadowed(v, -1);
+        }
+        s.val[f] = v;
+        s.elemA[f] = this.outA;
+        s.elemB[f] = this.outB;
+        if (v !== undefined) this.pair(s.keyA[f], s.keyB[f]);
+        s.pairA[f] = this.outA;
+        s.pairB[f] = this.outB;
+      }
+      if (v !== undefined) count++;
+      sa = (sa + s.pairA[f]) | 0;
+      sb = (sb + s.pairB[f]) | 0;
+      f++;
+    }
+    s.obj[c] = record;
+    this.finishRecord(count, sa, sb);
+    s.nodeA[c] = this.outA;
+    s.nodeB[c] = this.outB;
+  }
 }
 
-/** Forgets the remembered shadows (so the objects they hold can be collected). */
-export function forgetSubtrees(): void {
-  S = newShadow();
-  W = newShadow();
-  shadowActive = false;
-  shadowPristine = true;
-  builtSlots = 0;
+// ---- Conveniences --------------------------------------------------------------------------
+
+/** Never given a shadow (nothing here calls `remembering` on it), so its results depend on
+ * the value alone. */
+const oneOff = new Fingerprinter();
+
+/** Writes the 64-bit fingerprint of `value` into out[0] (high word) and out[1] (low word).
+ * Never yields (0, 0). For one-off hashing; a search creates its own Fingerprinter. */
+export function fingerprintInto(value: unknown, out: Int32Array | Uint32Array): void {
+  oneOff.into(value, out);
 }
 
-const scratch = new Uint32Array(2);
-
-/** The fingerprint as a 16-digit hex string (for display and tests). */
+/** The fingerprint as a 16-digit hex string (for display and tests). For one-off hashing; a
+ * search creates its own Fingerprinter. */
 export function fingerprintHex(value: unknown): string {
-  fingerprintInto(value, scratch);
-  return scratch[0].toString(16).padStart(8, '0') + scratch[1].toString(16).padStart(8, '0');
+  return oneOff.hex(value);
 }

@@ -41,6 +41,64 @@ export interface Model<S, A> {
   /** Canonical view of a state used for hashing (e.g. with symmetry applied). Defaults to
    * the state itself; plain records are hashed independently of key order. */
   canonical?(state: S): unknown;
+  /** The nodes of an actor system, in chart order (message sequence charts draw one lane
+   * per node). Absent for models that are not actor systems. */
+  readonly nodeIds?: readonly string[];
+}
+
+/** A model with every optional hook filled in: what every engine (explorer, liveness,
+ * refinement, schedules, simulation, trace replay) takes, so that a default is stated once,
+ * here, and cannot drift between engines. Built by `withDefaults`. */
+export interface CompleteModel<S = unknown, A = unknown> extends Model<S, A> {
+  isFinal(state: S): boolean;
+  isFault(action: A): boolean;
+  isFair(action: A): boolean;
+  goal(state: S): boolean;
+  canonical(state: S): unknown;
+  /** Whether the model declared a goal or isFinal (liveness needs one or the other). */
+  readonly hasGoal: boolean;
+  /** Whether `canonical` is the model's own (false: the identity). */
+  readonly hasCanonical: boolean;
+  readonly [COMPLETE]: true;
+}
+
+const COMPLETE: unique symbol = Symbol('faultline.completeModel');
+
+/** The defaults of a model's optional hooks, stated once:
+ * - isFinal: no state is final (TLC: a state with nothing enabled is a deadlock);
+ * - isFault: no action is a fault;
+ * - isFair: every action that is not a fault is under weak fairness;
+ * - goal: the model's isFinal (a run that may end there has reached its goal);
+ * - canonical: the state itself.
+ * Idempotent: a complete model is returned as it is. */
+export function withDefaults<S, A>(model: Model<S, A>): CompleteModel<S, A> {
+  if (isComplete(model)) return model;
+  const isFinal = model.isFinal === undefined ? () => false : model.isFinal.bind(model);
+  const isFault = model.isFault === undefined ? () => false : model.isFault.bind(model);
+  const isFair = model.isFair === undefined ? (a: A) => !isFault(a) : model.isFair.bind(model);
+  const goal = model.goal === undefined ? isFinal : model.goal.bind(model);
+  const canonical = model.canonical === undefined ? (s: S): unknown => s : model.canonical.bind(model);
+  return {
+    init: model.init,
+    actions: model.actions.bind(model),
+    step: model.step.bind(model),
+    invariants: model.invariants,
+    sometimes: model.sometimes,
+    describe: model.describe.bind(model),
+    isFinal,
+    isFault,
+    isFair,
+    goal,
+    canonical,
+    hasGoal: model.goal !== undefined || model.isFinal !== undefined,
+    hasCanonical: model.canonical !== undefined,
+    ...(model.nodeIds === undefined ? {} : { nodeIds: model.nodeIds }),
+    [COMPLETE]: true,
+  };
+}
+
+function isComplete<S, A>(model: Model<S, A>): model is CompleteModel<S, A> {
+  return (model as Partial<CompleteModel<S, A>>)[COMPLETE] === true;
 }
 
 // Models are registered with their parameters and variants so that the CLI, the tests and
@@ -56,7 +114,14 @@ export interface ParamSpec {
 
 export type Expectation =
   | { readonly status: 'holds' }
-  | { readonly status: 'violation'; readonly property: string };
+  | {
+      readonly status: 'violation';
+      readonly property: string;
+      /** Other properties the same bug is known to break on runs that avoid `property` (a
+       * downstream effect, e.g. a participant applying the bad decision). Declared here with
+       * the variant, so that the check still fails on any property not listed. */
+      readonly also?: readonly string[];
+    };
 
 export interface VariantSpec {
   readonly name: string;
@@ -72,6 +137,9 @@ export type Params = Readonly<Record<string, number>>;
 /** A type-erased model, as the registry and the explorer handle it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModel = Model<any, any>;
+/** A type-erased complete model (see withDefaults). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCompleteModel = CompleteModel<any, any>;
 
 /** A named check beyond "every invariant holds" that `check --all` runs with its own params:
  * - liveness: once faults stop, does every run reach the goal? (stuck states, fair livelocks)
@@ -140,7 +208,7 @@ export function resolveParams(def: ModelDefinition, given: Readonly<Record<strin
   }
   for (const p of def.params) {
     const value = given[p.name] ?? p.default;
-    if (!Number.isInteger(value)) {
+    if (!Number.isSafeInteger(value)) {
       throw new InputError(`param ${p.name} must be an integer, got ${value}`);
     }
     if (value < p.min || (p.max !== undefined && value > p.max)) {
@@ -150,12 +218,6 @@ export function resolveParams(def: ModelDefinition, given: Readonly<Record<strin
     out[p.name] = value;
   }
   return out;
-}
-
-/** The params of a check: the model's defaults, then the variant's own, then what was given. */
-export function variantParams(def: ModelDefinition, variant: string, given: Readonly<Record<string, number>>): Params {
-  const v = findVariant(def, variant);
-  return resolveParams(def, { ...(v.params ?? {}), ...given });
 }
 
 export function findVariant(def: ModelDefinition, variant: string): VariantSpec {

@@ -12,19 +12,22 @@
 // bound makes the analysis partial and the result says so.
 
 import { Graph, alg } from '@dagrejs/graphlib';
-import type { AnyModel } from '../core/model.ts';
-import { InputError } from '../core/model.ts';
-import { fingerprintInto } from '../core/fingerprint.ts';
+import type { AnyCompleteModel, AnyModel } from '../core/model.ts';
+import { InputError, withDefaults } from '../core/model.ts';
 import { canonicalJson } from '../core/data.ts';
-import { StateStore } from './state-store.ts';
+import type { StateStore } from './state-store.ts';
+import { runJob, runJobAsync, Traversal, type Bound, type SearchJob, type SearchLimits } from './traverse.ts';
 import { replayPath, type Run } from './path.ts';
 
 export const FAIRNESS_ASSUMPTION =
   'weak fairness of every fair action (actor systems: message delivery and local choices; other models: every non-fault action): an action that stays enabled is eventually taken; faults eventually stop';
 
-export interface LivenessOptions {
-  readonly statesMax?: number;
-}
+/** The graph is kept in memory: without a state bound of its own, liveness stops here. */
+export const LIVENESS_STATES_MAX = 200_000;
+
+/** Bounds as for the explorer; `statesMax` defaults to LIVENESS_STATES_MAX; the graph is built
+ * breadth-first (no DFS). */
+export type LivenessOptions = Omit<SearchLimits, 'strategy'>;
 
 export interface Lasso {
   /** The whole run: prefix then one turn of the cycle, ending where the cycle starts. */
@@ -36,9 +39,14 @@ export interface Lasso {
 }
 
 export interface LivenessResult {
+  /** Whether the whole reachable graph was built (no bound cut it). */
   readonly complete: boolean;
+  readonly boundsHit: readonly Bound[];
   readonly distinctStates: number;
+  /** Every successor generated (TLC's total states minus the initial states). */
   readonly edges: number;
+  readonly totalStates: number;
+  readonly depth: number;
   readonly stuckStates: number;
   readonly stuck?: { readonly run: Run; readonly path: readonly number[]; readonly message: string };
   readonly livelocks: number;
@@ -52,67 +60,76 @@ interface StateGraph {
   /** out[u] = list of [v, actionIndex] for every enabled action. */
   readonly out: [number, number][][];
   readonly store: StateStore;
-  readonly complete: boolean;
+  readonly traversal: Traversal;
 }
 
-export function buildStateGraph(model: AnyModel, statesMax = 200_000): StateGraph {
-  const store = new StateStore();
-  const fp = new Int32Array(2);
+/** The reachable graph, built by the one traversal (so canonicalisation and bounds are the
+ * explorer's). Edges to states a bound kept out are left out. */
+function graphSearch(model: AnyCompleteModel, options: LivenessOptions): StateGraph {
   const states: unknown[] = [];
   const out: [number, number][][] = [];
-  let complete = true;
-  model.init.forEach((s, i) => {
-    fingerprintInto(s, fp);
-    if (store.insert(fp[0], fp[1], -1, i, 1) >= 0) states.push(s);
-  });
-  for (let u = 0; u < states.length; u++) {
-    const edges: [number, number][] = [];
-    model.actions(states[u]).forEach((a, k) => {
-      const t = model.step(states[u], a);
-      fingerprintInto(model.canonical ? model.canonical(t) : t, fp);
-      let v = store.find(fp[0], fp[1]);
-      if (v < 0) {
-        if (states.length >= statesMax) {
-          complete = false;
-          return;
-        }
-        v = store.insert(fp[0], fp[1], u, k, store.depth[u] + 1);
-        states.push(t);
-      }
-      edges.push([v, k]);
-    });
-    out.push(edges);
-  }
-  return { states, out, store, complete };
+  const traversal = new Traversal(model, {
+    visit: (state, index) => {
+      states[index] = state;
+      out[index] = [];
+      return false;
+    },
+    edge: (from, k, _action, _next, to) => {
+      if (to >= 0) out[from].push([to, k]);
+      return false;
+    },
+  }, { ...options, strategy: 'bfs', statesMax: options.statesMax ?? LIVENESS_STATES_MAX });
+  return { states, out, store: traversal.store, traversal };
+}
+
+export function buildStateGraph(model: AnyModel, statesMax = LIVENESS_STATES_MAX): StateGraph {
+  const g = graphSearch(withDefaults(model), { statesMax });
+  g.traversal.run();
+  return g;
 }
 
 export function checkLiveness(model: AnyModel, options: LivenessOptions = {}): LivenessResult {
-  if (model.goal === undefined && model.isFinal === undefined) {
-    throw new InputError('liveness needs a goal: this model declares neither goal nor isFinal');
-  }
-  const started = performance.now();
-  const g = buildStateGraph(model, options.statesMax);
-  const goal = (s: unknown) => (model.goal ?? model.isFinal)?.call(model, s) ?? false;
-  const isFault = (a: unknown) => model.isFault?.call(model, a) ?? false;
+  return runJob(livenessJob(model, options));
+}
+
+/** The same check with the graph built in slices (Ctrl-C, progress). */
+export function checkLivenessAsync(model: AnyModel, options: LivenessOptions = {}): Promise<LivenessResult> {
+  return runJobAsync(livenessJob(model, options));
+}
+
+/** Liveness as a search job: the graph is built by the traversal, then analysed. */
+export function livenessJob(model: AnyModel, options: LivenessOptions = {}): SearchJob<LivenessResult> {
+  const m = withDefaults(model);
+  if (!m.hasGoal) throw new InputError('liveness needs a goal: this model declares neither goal nor isFinal');
+  const g = graphSearch(m, options);
+  return { traversal: g.traversal, result: () => analyse(m, g) };
+}
+
+function analyse(model: AnyCompleteModel, g: StateGraph): LivenessResult {
+  const goal = (s: unknown) => model.goal(s);
+  const isFault = (a: unknown) => model.isFault(a);
   const stuckIdx = findStuck(model, g, goal, isFault);
   const live = findLivelock(model, g, goal, isFault);
-  const edges = g.out.reduce((n, e) => n + e.length, 0);
   const stuck = stuckIdx.length === 0 ? undefined : stuckReport(model, g, stuckIdx[0]);
+  const t = g.traversal;
   return {
-    complete: g.complete,
+    complete: t.boundsHit.size === 0,
+    boundsHit: [...t.boundsHit],
     distinctStates: g.states.length,
-    edges,
+    edges: t.totalStates - model.init.length,
+    totalStates: t.totalStates,
+    depth: t.maxDepth,
     stuckStates: stuckIdx.length,
     ...(stuck === undefined ? {} : { stuck }),
     livelocks: live.count,
     ...(live.lasso === undefined ? {} : { livelock: live.lasso }),
     fairness: FAIRNESS_ASSUMPTION,
-    elapsedMs: performance.now() - started,
+    elapsedMs: t.elapsedMs,
   };
 }
 
 /** Non-goal states where every enabled action is a fault, shallowest first. */
-function findStuck(model: AnyModel, g: StateGraph, goal: (s: unknown) => boolean, isFault: (a: unknown) => boolean): number[] {
+function findStuck(model: AnyCompleteModel, g: StateGraph, goal: (s: unknown) => boolean, isFault: (a: unknown) => boolean): number[] {
   const out: number[] = [];
   g.states.forEach((s, u) => {
     if (!goal(s) && model.actions(s).every(isFault)) out.push(u);
@@ -120,7 +137,7 @@ function findStuck(model: AnyModel, g: StateGraph, goal: (s: unknown) => boolean
   return out;
 }
 
-function stuckReport(model: AnyModel, g: StateGraph, u: number) {
+function stuckReport(model: AnyCompleteModel, g: StateGraph, u: number) {
   const path = g.store.pathTo(u);
   const enabled = model.actions(g.states[u]).map((a) => model.describe(a));
   const message =
@@ -132,7 +149,7 @@ function stuckReport(model: AnyModel, g: StateGraph, u: number) {
 
 /** Fair, non-trivial SCCs of the non-goal, fault-free subgraph; the shallowest one as a lasso. */
 function findLivelock(
-  model: AnyModel,
+  model: AnyCompleteModel,
   g: StateGraph,
   goal: (s: unknown) => boolean,
   isFault: (a: unknown) => boolean,
@@ -149,7 +166,7 @@ function findLivelock(
       if (eligible[v] && !isFault(actionsOf[u][k])) graph.setEdge(String(u), String(v));
     }
   });
-  const fair = (a: unknown) => (model.isFair ? model.isFair(a) : !isFault(a));
+  const fair = (a: unknown) => model.isFair(a);
   const candidates: number[][] = [];
   for (const comp of alg.tarjan(graph)) {
     const members = comp.map(Number).sort((a, b) => a - b);
@@ -201,7 +218,7 @@ function takenInside(
 /** A lasso: the shortest path to the component's shallowest state, then a cycle through the
  * component that takes every fair action enabled throughout it. */
 function buildLasso(
-  model: AnyModel,
+  model: AnyCompleteModel,
   g: StateGraph,
   members: readonly number[],
   actionsOf: readonly (readonly unknown[])[],
@@ -274,6 +291,7 @@ function pathInside(
 /** The explored graph in Graphviz DOT, for small models. */
 export function stateGraphDot(model: AnyModel, options: { statesMax?: number; label?: (s: unknown) => string } = {}): string {
   const g = buildStateGraph(model, options.statesMax ?? 2_000);
+  const complete = g.traversal.boundsHit.size === 0;
   const label = options.label ?? ((s: unknown) => canonicalJson(s));
   const esc = (t: string) => t.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const lines = ['digraph faultline {', '  node [shape=box, fontsize=9];'];
@@ -282,7 +300,7 @@ export function stateGraphDot(model: AnyModel, options: { statesMax?: number; la
     const acts = model.actions(g.states[u]);
     for (const [v, k] of edges) lines.push(`  s${u} -> s${v} [label="${esc(model.describe(acts[k]))}"];`);
   });
-  if (!g.complete) lines.push('  truncated [shape=plaintext, label="graph truncated at the state bound"];');
+  if (!complete) lines.push('  truncated [shape=plaintext, label="graph truncated at the state bound"];');
   lines.push('}');
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@
 // whose JSON reports merge into the report of the whole campaign.
 
 import type { AnyModel } from '../core/model.ts';
+import { withDefaults } from '../core/model.ts';
 import { replayPath, type Run } from './path.ts';
 
 export interface SimulateOptions {
@@ -13,6 +14,8 @@ export interface SimulateOptions {
   readonly seed: number;
   /** Run only the runs i with i mod count = index - 1 (index is 1-based, as in vitest). */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** Stop starting new runs after this many milliseconds (the report says so). */
+  readonly timeLimitMs?: number;
 }
 
 export interface SimulationViolation {
@@ -27,6 +30,10 @@ export interface SimulationViolation {
 export interface SimulationReport {
   readonly seed: number;
   readonly runsTotal: number;
+  /** Longest walk, in steps: reports of one campaign must agree on it. */
+  readonly depthMax: number;
+  /** True when the time limit stopped the campaign before all of its runs. */
+  readonly timeLimited: boolean;
   readonly shard: { readonly index: number; readonly count: number };
   readonly runs: number;
   readonly steps: number;
@@ -86,7 +93,8 @@ function chooseMix(rand: () => number): SwarmMix & { pick(kind: string, isFault:
   };
 }
 
-export function simulate(model: AnyModel, options: SimulateOptions): SimulationReport {
+export function simulate(given: AnyModel, options: SimulateOptions): SimulationReport {
+  const model = withDefaults(given);
   const shard = options.shard ?? { index: 1, count: 1 };
   const started = performance.now();
   const actionCounts: Record<string, number> = {};
@@ -95,7 +103,13 @@ export function simulate(model: AnyModel, options: SimulateOptions): SimulationR
   let runs = 0;
   let steps = 0;
   let failedRuns = 0;
+  let timeLimited = false;
+  const deadline = options.timeLimitMs === undefined ? Infinity : started + options.timeLimitMs;
   for (let runIndex = shard.index - 1; runIndex < options.runs; runIndex += shard.count) {
+    if (performance.now() >= deadline) {
+      timeLimited = true;
+      break;
+    }
     const walk = randomWalk(model, options.seed, runIndex, options.depthMax);
     runs++;
     steps += walk.path.length - 1;
@@ -119,6 +133,8 @@ export function simulate(model: AnyModel, options: SimulateOptions): SimulationR
   return {
     seed: options.seed,
     runsTotal: options.runs,
+    depthMax: options.depthMax,
+    timeLimited,
     shard,
     runs,
     steps,
@@ -132,7 +148,8 @@ export function simulate(model: AnyModel, options: SimulateOptions): SimulationR
 
 /** One walk of the swarm, from initial state 0. The run's random stream is derived from
  * (seed, runIndex) only, so any run can be repeated alone. */
-export function randomWalk(model: AnyModel, seed: number, runIndex: number, depthMax: number) {
+export function randomWalk(given: AnyModel, seed: number, runIndex: number, depthMax: number) {
+  const model = withDefaults(given);
   const rand = prng(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(runIndex + 1, 0xc2b2ae35));
   const mix = chooseMix(rand);
   const kinds = new Map<string, number>();
@@ -150,7 +167,7 @@ export function randomWalk(model: AnyModel, seed: number, runIndex: number, dept
   let violation = check();
   for (let depth = 0; depth < depthMax && violation === undefined; depth++) {
     const actions = model.actions(state);
-    const weights = actions.map((a) => mix.pick(actionKind(model, a), model.isFault?.(a) ?? false));
+    const weights = actions.map((a) => mix.pick(actionKind(model, a), model.isFault(a)));
     const total = weights.reduce((x, y) => x + y, 0);
     if (total === 0) break;
     let r = rand() * total;
@@ -171,8 +188,13 @@ export function mergeReports(reports: readonly SimulationReport[]): SimulationRe
   if (reports.length === 0) throw new Error('nothing to merge');
   const first = reports[0];
   for (const r of reports) {
-    if (r.seed !== first.seed || r.runsTotal !== first.runsTotal) {
-      throw new Error(`reports of different campaigns: seed ${r.seed}/${first.seed}, runs ${r.runsTotal}/${first.runsTotal}`);
+    if (r.seed !== first.seed || r.runsTotal !== first.runsTotal || r.depthMax !== first.depthMax) {
+      throw new Error(
+        `reports of different campaigns: seed ${r.seed}/${first.seed}, runs ${r.runsTotal}/${first.runsTotal}, depth-max ${r.depthMax}/${first.depthMax}`,
+      );
+    }
+    if (r.shard.count !== first.shard.count) {
+      throw new Error(`reports split the campaign differently: shard ${r.shard.index}/${r.shard.count} and ${first.shard.index}/${first.shard.count}`);
     }
   }
   const shards = new Set(reports.map((r) => `${r.shard.index}/${r.shard.count}`));
@@ -187,11 +209,13 @@ export function mergeReports(reports: readonly SimulationReport[]): SimulationRe
     const prev = shortest.get(v.property);
     if (prev === undefined || v.steps < prev.steps || (v.steps === prev.steps && v.runIndex < prev.runIndex)) shortest.set(v.property, v);
   }
-  const counts = reports.map((r) => r.shard.count);
-  const complete = counts.every((c) => c === counts[0]) && reports.length === counts[0];
+  const timeLimited = reports.some((r) => r.timeLimited);
+  const complete = reports.length === first.shard.count && !timeLimited;
   return {
     seed: first.seed,
     runsTotal: first.runsTotal,
+    depthMax: first.depthMax,
+    timeLimited,
     shard: complete ? { index: 1, count: 1 } : { index: 0, count: 0 },
     runs: reports.reduce((n, r) => n + r.runs, 0),
     steps: reports.reduce((n, r) => n + r.steps, 0),

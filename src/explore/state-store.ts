@@ -1,6 +1,6 @@
 // Visited states as 64-bit fingerprints in an open-addressing hash table over typed arrays,
 // with the parent link of each state kept as (parent index, action index) so a trace is
-// rebuilt by replay from an initial state instead of being stored per state (DESIGN.md).
+// rebuilt by replay from an initial state instead of being stored per state (docs/ARCHITECTURE.md).
 //
 // The table holds the fingerprints themselves (high and low word side by side), so looking
 // a state up touches one cache line, not the table and then the state's row: most lookups

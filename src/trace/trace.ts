@@ -1,15 +1,15 @@
 // Trace files: a versioned, human-readable JSON record of one run of a model, with the
 // property it demonstrates and the outcome expected on replay. Counterexamples found by the
-// explorer are saved as traces and replayed by CI forever (DESIGN.md, "Traces").
+// explorer are saved as traces and replayed by CI forever (docs/ARCHITECTURE.md).
 //
 // Replay is strict: every step's action must be enabled where it is replayed, a recorded state
 // must equal the state the model produces now, and the recorded outcome must reproduce. A
 // trace that no longer fits fails with a message naming the file and the step.
 
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AnyModel, ModelDefinition, Params } from '../core/model.ts';
-import { InputError, resolveParams, findVariant } from '../core/model.ts';
+import type { AnyCompleteModel, AnyModel, Params } from '../core/model.ts';
+import { InputError, withDefaults } from '../core/model.ts';
 import { canonicalJson } from '../core/data.ts';
 import type { Run } from '../explore/path.ts';
 
@@ -90,11 +90,22 @@ export function traceFileName(dir: string, trace: TraceFile): string {
   return join(dir, trace.model, `${name}.json`);
 }
 
+/** Largest trace file read: far above any counterexample (the longest saved ones are tens of
+ * KiB), far below what would make reading it a problem. */
+export const TRACE_BYTES_MAX = 64 * 2 ** 20;
+/** Deepest nesting of arrays and objects accepted in a trace (states of the models nest a
+ * dozen levels); deeper input is refused before anything recurses into it. */
+export const TRACE_NESTING_MAX = 64;
+
 export function loadTrace(file: string): TraceFile {
   let text: string;
   try {
+    const info = statSync(file);
+    if (!info.isFile()) throw new TraceError(`${file}: not a regular file`);
+    if (info.size > TRACE_BYTES_MAX) throw new TraceError(`${file}: ${info.size} bytes, more than a trace may have (${TRACE_BYTES_MAX})`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof TraceError) throw e;
     throw new TraceError(`${file}: cannot read trace (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   let data: unknown;
@@ -103,7 +114,24 @@ export function loadTrace(file: string): TraceFile {
   } catch (e) {
     throw new TraceError(`${file}: not valid JSON (${(e as Error).message})`);
   }
+  const depth = nestingDepth(data, TRACE_NESTING_MAX);
+  if (depth > TRACE_NESTING_MAX) throw new TraceError(`${file}: nested more than ${TRACE_NESTING_MAX} levels deep: not a trace`);
   return validateTrace(data, file);
+}
+
+/** How deeply arrays and objects nest in parsed JSON, counted without recursion and given up
+ * past `limit` (the answer is then limit + 1). */
+function nestingDepth(data: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[data, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth + 1 > limit) return limit + 1;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** Checks the shape of parsed JSON and returns it as a trace, or throws a TraceError that
@@ -143,7 +171,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 export interface ReplayResult {
   readonly trace: TraceFile;
-  readonly model: AnyModel;
+  readonly model: AnyCompleteModel;
   /** States after each step, starting with the initial state. */
   readonly states: readonly unknown[];
   /** Whether the recorded outcome reproduced, and what was seen. */
@@ -151,21 +179,22 @@ export interface ReplayResult {
   readonly observed: string;
 }
 
+/** Builds the model a trace names (src/verify's `buildRegistered` for registered models);
+ * throws an InputError for an unknown model, variant or param. */
+export type ModelBuilder = (model: string, variant: string, params: Params) => AnyModel;
+
 /** Replays a trace against the current model. Throws a TraceError when the trace does not fit
  * the model (unknown model/variant/param, a step not enabled, a state that differs); returns
  * `reproduced: false` when it fits but the recorded outcome is not what happens now. */
-export function replayTrace(trace: TraceFile, file: string, findModel: (name: string) => ModelDefinition): ReplayResult {
+export function replayTrace(trace: TraceFile, file: string, build: ModelBuilder): ReplayResult {
   const at = (what: string) => new TraceError(`${file}: ${what}`);
-  let def: ModelDefinition;
-  let params: Params;
+  let model: AnyCompleteModel;
   try {
-    def = findModel(trace.model);
-    findVariant(def, trace.variant);
-    params = resolveParams(def, trace.params);
+    model = withDefaults(build(trace.model, trace.variant, trace.params));
   } catch (e) {
-    throw at((e as Error).message);
+    if (e instanceof InputError) throw at(e.message);
+    throw e;
   }
-  const model = def.create(params, trace.variant);
   const initial = model.init[trace.init];
   if (initial === undefined) throw at(`initial state ${trace.init} does not exist (the model has ${model.init.length})`);
   if (trace.initialState !== undefined && canonicalJson(trace.initialState) !== canonicalJson(initial)) {
@@ -184,6 +213,10 @@ export function replayTrace(trace: TraceFile, file: string, findModel: (name: st
         `step ${i + 1} (${step.label}): action is not enabled here; enabled: ${enabled.join('; ') || '(none)'}`,
       );
     }
+    const label = model.describe(action);
+    if (step.label !== label) {
+      throw at(`step ${i + 1}: the label "${step.label}" is not what the model calls this action ("${label}"): an edited or stale trace`);
+    }
     state = model.step(state, action);
     if (step.state !== undefined && canonicalJson(step.state) !== canonicalJson(state)) {
       throw at(`step ${i + 1} (${step.label}): the state differs from the recorded one (stale trace: the model changed)`);
@@ -197,7 +230,7 @@ export function replayTrace(trace: TraceFile, file: string, findModel: (name: st
 
 /** No invariant may fail before the last state: a violation trace that fails earlier is not
  * the run that was recorded, and a scenario must hold throughout. */
-function earlyFailure(model: AnyModel, trace: TraceFile, state: unknown, i: number): string | undefined {
+function earlyFailure(model: AnyCompleteModel, trace: TraceFile, state: unknown, i: number): string | undefined {
   if (trace.outcome === 'witness') return undefined;
   for (const inv of model.invariants) {
     const message = inv.check(state);
@@ -211,9 +244,9 @@ function earlyFailure(model: AnyModel, trace: TraceFile, state: unknown, i: numb
 
 /** A stuck trace ends where the goal does not hold and only faults are enabled; a livelock
  * trace ends in the state where its cycle started, with no fault and no goal in the cycle. */
-function judgeLiveness(model: AnyModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
-  const goal = (s: unknown) => (model.goal ?? model.isFinal)?.call(model, s) ?? false;
-  const isFault = (a: unknown) => model.isFault?.call(model, a) ?? false;
+function judgeLiveness(model: AnyCompleteModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
+  const goal = (s: unknown) => model.goal(s);
+  const isFault = (a: unknown) => model.isFault(a);
   const last = states[states.length - 1];
   if (trace.property === 'stuck') {
     const ok = !goal(last) && model.actions(last).every(isFault);
@@ -232,7 +265,7 @@ function judgeLiveness(model: AnyModel, trace: TraceFile, states: readonly unkno
   return { reproduced: ok, observed: ok ? `livelock: a ${cycle.length}-step cycle returns to the state after step ${start} without reaching the goal` : why };
 }
 
-function judgeOutcome(model: AnyModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
+function judgeOutcome(model: AnyCompleteModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
   const state = states[states.length - 1];
   const failing = model.invariants
     .map((inv) => ({ name: inv.name, message: inv.check(state) }))
@@ -241,7 +274,7 @@ function judgeOutcome(model: AnyModel, trace: TraceFile, states: readonly unknow
     case 'violation': {
       if (trace.property === 'stuck' || trace.property === 'livelock') return judgeLiveness(model, trace, states);
       if (trace.property === 'deadlock') {
-        const stuck = model.actions(state).length === 0 && !(model.isFinal?.(state) ?? false);
+        const stuck = model.actions(state).length === 0 && !model.isFinal(state);
         return { reproduced: stuck, observed: stuck ? 'deadlock: no action is enabled' : 'the last state is not a deadlock' };
       }
       if (!model.invariants.some((i) => i.name === trace.property)) {

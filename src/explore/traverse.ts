@@ -1,0 +1,555 @@
+// The one state-space traversal. The explorer (invariants, deadlock, witnesses), liveness (the
+// state graph) and refinement (every step mapped onto a specification) are visitors of it, so
+// canonicalisation, bounds, statistics, progress, interruption and the memory budget are
+// decided here once and cannot drift apart between engines.
+//
+// - BFS (default) visits states level by level, in insertion order: shortest counterexamples.
+//   DFS goes deep with an explicit stack; under a depth bound a state first reached deep is
+//   re-expanded when found again at a shallower depth, so the bound hides nothing within it.
+// - States are identified by the 64-bit fingerprint of `model.canonical(state)`; the store
+//   keeps (parent, action index, depth) per state, so a run is rebuilt by replay.
+// - Statistics are TLC's: distinct states; total states = initial states plus every successor
+//   generated, duplicates included; depth = the longest shortest path, initial states at 1.
+// - The search is resumable: `runFor(ms)` works for about that long and returns, so an async
+//   caller can let signal handlers (Ctrl-C) and timers run between slices. `run()` goes to
+//   the end. Scratch state lives in this object (and its own Fingerprinter): two traversals
+//   in one process are independent.
+
+import { getHeapStatistics } from 'node:v8';
+import type { AnyCompleteModel } from '../core/model.ts';
+import { Fingerprinter } from '../core/fingerprint.ts';
+import { InputError } from '../core/model.ts';
+import { StateStore } from './state-store.ts';
+import { replayPath, type Run } from './path.ts';
+
+export type Strategy = 'bfs' | 'dfs';
+
+/** What can cut a search short. A cut search is `bounded`, never `holds`. */
+export type Bound = 'depthMax' | 'statesMax' | 'timeLimit' | 'memoryMax' | 'interrupted' | 'afterExpectedMax';
+
+/** Statistics of a running search, for progress lines. */
+export interface Progress {
+  readonly distinctStates: number;
+  readonly totalStates: number;
+  /** States stored but not yet expanded. */
+  readonly frontier: number;
+  readonly depth: number;
+  readonly elapsedMs: number;
+  readonly statesPerSecond: number;
+  /** V8 heap in use plus memory outside it (typed arrays): what the memory budget measures. */
+  readonly memoryBytes: number;
+}
+
+/** Anything with an `aborted` flag: an AbortSignal, or a plain object in tests. */
+export interface Interrupt {
+  readonly aborted: boolean;
+}
+
+export interface SearchLimits {
+  readonly strategy?: Strategy;
+  /** Deepest level explored; initial states are at depth 1. */
+  readonly depthMax?: number;
+  /** Stop after this many distinct states. */
+  readonly statesMax?: number;
+  /** Stop after this many milliseconds. */
+  readonly timeLimitMs?: number;
+  /** Stop when the memory in use (V8 heap plus typed arrays) exceeds this many bytes. Whatever
+   * is given, the search also stops before V8's own heap limit, as `bounded`, never a crash. */
+  readonly memoryMaxBytes?: number;
+  /** Checked between slices of work: when aborted, the search stops as `bounded` (interrupted). */
+  readonly signal?: Interrupt;
+  /** Called at most every `progressEveryMs` (default 2000) while the search runs. */
+  readonly onProgress?: (p: Progress) => void;
+  readonly progressEveryMs?: number;
+}
+
+/** What an engine does with the states and edges of the traversal. A `true` return stops the
+ * search (a violation was found); the traversal then records no bound. */
+export interface Visitor {
+  /** A new state was stored at `index`. `'prune'`: keep it, but do not expand it (a state that
+   * shows an expected violation, past which the search goes on looking for others). */
+  visit(state: unknown, index: number): boolean | 'prune';
+  /** A state is about to be expanded with these enabled actions (empty: nothing enabled). */
+  expanding?(state: unknown, index: number, actions: readonly unknown[]): boolean;
+  /** A successor was generated: `to` is its index (the parent's own for a step that changes
+   * nothing; for a new state, the index it gets once stored, after this call), or -1 when a
+   * bound kept it out of the store. Engines that ask for edges are breadth-first (no DFS
+   * re-expansion) and pay for a lookup of every successor's index. */
+  edge?(from: number, k: number, action: unknown, next: unknown, to: number, fromState: unknown): boolean;
+}
+
+/** Successors generated between looks at the clock (time limit, slices, progress, memory). */
+const CHECK_INTERVAL = 1024;
+const MEMORY_CHECK_MS = 100;
+/** Without a budget of its own, a search stops when the V8 heap reaches this share of its
+ * limit, so running out of memory is a `bounded` result instead of a crash. */
+const HEAP_GUARD = 0.85;
+
+export class Traversal {
+  readonly store = new StateStore();
+  readonly boundsHit = new Set<Bound>();
+  /** Initial states plus every successor generated. */
+  totalStates = 0;
+  maxDepth = 0;
+  /** Set when the search ended early (a visitor's stop, or a bound). */
+  stopped = false;
+  /** The state being expanded and the index of the action being taken (-1: none), so that an
+   * engine can report where the model threw. */
+  at = -1;
+  atAction = -1;
+  readonly startedAt = performance.now();
+
+  private readonly fp = new Int32Array(2);
+  private readonly fingerprinter = new Fingerprinter();
+  private readonly strategy: Strategy;
+  private readonly depthMax: number;
+  private statesMax: number;
+  /** The bound reported when the store reaches statesMax (see limitStates). */
+  private statesBound: Bound = 'statesMax';
+  private readonly deadline: number;
+  private readonly memoryMax: number;
+  private readonly heapGuard: number;
+  private readonly wantsEdges: boolean;
+  private started = false;
+  private finished = false;
+  private tick = 0;
+  private sliceEnd = Infinity;
+  private yieldNow = false;
+  private nextMemoryCheck = 0;
+  private nextProgress: number;
+  /** Index and fingerprint of the state whose sub-object hashes the fingerprinter remembers. */
+  private remembered = -1;
+  private rememberedHigh = 0;
+  private rememberedLow = 0;
+  // BFS: the level being expanded (from position `k`) and the next one.
+  private level: unknown[] = [];
+  private levelIndex: number[] = [];
+  private k = 0;
+  private nextLevel: unknown[] = [];
+  private nextIndex: number[] = [];
+  // DFS: the roots still to start from, and the stack (state, index, actions, next position).
+  private roots: { state: unknown; index: number }[] = [];
+  private root = 0;
+  private readonly stackState: unknown[] = [];
+  private readonly stackIndex: number[] = [];
+  private readonly stackActions: (readonly unknown[])[] = [];
+  private readonly stackPos: number[] = [];
+  /** States a visitor asked not to expand (DFS must not re-expand them either). */
+  private readonly pruned = new Set<number>();
+  /** DFS states not expanded because of depthMax that had a new successor at the time. */
+  private readonly cutStates: { state: unknown; index: number }[] = [];
+
+  constructor(
+    private readonly model: AnyCompleteModel,
+    private readonly visitor: Visitor,
+    private readonly limits: SearchLimits = {},
+  ) {
+    validateLimits(limits);
+    this.strategy = limits.strategy ?? 'bfs';
+    this.depthMax = limits.depthMax ?? Infinity;
+    this.statesMax = limits.statesMax ?? Infinity;
+    this.deadline = limits.timeLimitMs === undefined ? Infinity : this.startedAt + limits.timeLimitMs;
+    this.memoryMax = limits.memoryMaxBytes ?? Infinity;
+    this.heapGuard = getHeapStatistics().heap_size_limit * HEAP_GUARD;
+    this.wantsEdges = visitor.edge !== undefined;
+    this.nextProgress = this.startedAt + (limits.progressEveryMs ?? 2000);
+  }
+
+  /** Runs the search to its end. */
+  run(): void {
+    this.runFor(Infinity);
+  }
+
+  /** Works for about `ms` milliseconds; returns true when the search has ended. An exception
+   * thrown by the model's code ends the search and is rethrown as a ModelError carrying the
+   * run to the state being expanded. */
+  runFor(ms: number): boolean {
+    if (this.finished) return true;
+    this.sliceEnd = ms === Infinity ? Infinity : performance.now() + ms;
+    this.yieldNow = false;
+    try {
+      if (!this.started) {
+        this.started = true;
+        this.begin();
+      }
+      if (this.strategy === 'dfs') this.dfsSlice();
+      else this.bfsSlice();
+      if (this.stopped || !this.yieldNow) this.end();
+    } catch (e) {
+      this.abandon();
+      throw this.modelError(e);
+    } finally {
+      if (this.finished) this.fingerprinter.forget();
+    }
+    return this.finished;
+  }
+
+  /** Ends the search early (e.g. on an exception in the model); the result is what was seen. */
+  abandon(): void {
+    this.stopped = true;
+    this.finished = true;
+    this.fingerprinter.forget();
+  }
+
+  /** Wraps an exception thrown by the model's code with the run that led to it. */
+  private modelError(e: unknown): unknown {
+    if (e instanceof InputError || e instanceof ModelError) return e;
+    const message = e instanceof Error ? e.message : String(e);
+    if (this.at < 0) return new ModelError(`the model threw while building its initial states: ${message}`, undefined, undefined, e);
+    let run: Run | undefined;
+    let failingAction: string | undefined;
+    try {
+      run = replayPath(this.model, this.pathTo(this.at));
+      const state = run.steps.length === 0 ? run.init : run.steps[run.steps.length - 1].state;
+      if (this.atAction >= 0) failingAction = this.model.describe(this.model.actions(state)[this.atAction]);
+    } catch {
+      // the run itself cannot be rebuilt: report the message alone
+    }
+    const where = failingAction === undefined ? 'while computing the enabled actions of a state' : `while taking "${failingAction}"`;
+    return new ModelError(`the model threw ${where}: ${message}`, run, failingAction, e);
+  }
+
+  /** Lowers the state bound to `statesMax` for the rest of the search, reported as `bound`
+   * when it cuts (the explorer's budget for looking past an expected violation). */
+  limitStates(statesMax: number, bound: Bound): void {
+    if (statesMax >= this.statesMax) return;
+    this.statesMax = statesMax;
+    this.statesBound = bound;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  get elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  /** The path of action indices from an initial state to `index`: [initIndex, a1, a2, ...]. */
+  pathTo(index: number): number[] {
+    return this.store.pathTo(index);
+  }
+
+  progress(): Progress {
+    const elapsedMs = this.elapsedMs;
+    const frontier = this.strategy === 'dfs' ? this.stackState.length : this.level.length - this.k + this.nextLevel.length;
+    const m = process.memoryUsage();
+    return {
+      distinctStates: this.store.size,
+      totalStates: this.totalStates,
+      frontier,
+      depth: this.maxDepth,
+      elapsedMs,
+      statesPerSecond: elapsedMs > 0 ? Math.round((this.store.size / elapsedMs) * 1000) : 0,
+      memoryBytes: m.heapUsed + m.external,
+    };
+  }
+
+  private begin(): void {
+    const out: { state: unknown; index: number }[] = [];
+    const init = this.model.init;
+    for (let i = 0; i < init.length && !this.stopped; i++) {
+      const state = init[i];
+      this.totalStates++;
+      this.fingerprint(state);
+      if (this.atStatesMax()) continue;
+      const index = this.store.insert(this.fp[0], this.fp[1], -1, i, 1);
+      if (index < 0) continue;
+      this.maxDepth = Math.max(this.maxDepth, 1);
+      const seen = this.visitor.visit(state, index);
+      if (seen === 'prune') this.pruned.add(index);
+      else out.push({ state, index });
+      if (seen === true) this.stopped = true;
+    }
+    if (this.strategy === 'dfs') {
+      this.roots = out;
+    } else {
+      this.level = out.map((x) => x.state);
+      this.levelIndex = out.map((x) => x.index);
+    }
+  }
+
+  private end(): void {
+    if (this.strategy === 'dfs') {
+      if (!this.stopped) this.settleCutStates();
+      else if (this.cutStates.length > 0 && this.boundsHit.size > 0) this.boundsHit.add('depthMax');
+      this.cutStates.length = 0;
+    }
+    this.level = [];
+    this.nextLevel = [];
+    this.finished = true;
+  }
+
+  private bfsSlice(): void {
+    while (!this.stopped && !this.yieldNow) {
+      if (this.k >= this.level.length) {
+        if (this.nextLevel.length === 0) return;
+        this.level = this.nextLevel;
+        this.levelIndex = this.nextIndex;
+        this.nextLevel = [];
+        this.nextIndex = [];
+        this.k = 0;
+        continue;
+      }
+      const k = this.k++;
+      const state = this.level[k];
+      // The level's states are not needed once expanded: let them be collected.
+      this.level[k] = undefined;
+      this.expand(state, this.levelIndex[k]);
+    }
+  }
+
+  /** Generates the successors of a BFS state; new ones join the next level. */
+  private expand(state: unknown, index: number): void {
+    const actions = this.enabledAt(state, index);
+    if (actions.length === 0) return;
+    this.rememberSubtrees(state, index);
+    const model = this.model;
+    for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
+      this.atAction = pos;
+      const action = actions[pos];
+      const next = model.step(state, action);
+      const nextIndex = this.visitSuccessor(next, state, index, pos, action, false);
+      if (nextIndex >= 0) {
+        this.nextLevel.push(next);
+        this.nextIndex.push(nextIndex);
+      }
+    }
+    this.atAction = -1;
+  }
+
+  private dfsSlice(): void {
+    while (!this.stopped && !this.yieldNow) {
+      if (this.stackState.length === 0) {
+        if (this.root >= this.roots.length) return;
+        const r = this.roots[this.root++];
+        this.push(r.state, r.index);
+        continue;
+      }
+      const top = this.stackState.length - 1;
+      const actions = this.stackActions[top];
+      const pos = this.stackPos[top];
+      if (pos >= actions.length) {
+        this.stackState.pop();
+        this.stackIndex.pop();
+        this.stackActions.pop();
+        this.stackPos.pop();
+        continue;
+      }
+      this.stackPos[top] = pos + 1;
+      const state = this.stackState[top];
+      const index = this.stackIndex[top];
+      if (this.remembered !== index) this.rememberSubtrees(state, index);
+      this.at = index;
+      this.atAction = pos;
+      const next = this.model.step(state, actions[pos]);
+      const nextIndex = this.visitSuccessor(next, state, index, pos, actions[pos], true);
+      this.atAction = -1;
+      if (nextIndex >= 0) this.push(next, nextIndex);
+    }
+  }
+
+  private push(state: unknown, index: number): void {
+    this.stackState.push(state);
+    this.stackIndex.push(index);
+    this.stackActions.push(this.enabledAt(state, index));
+    this.stackPos.push(0);
+  }
+
+  /** Enabled actions of a state about to be expanded, after the visitor has seen them and the
+   * depth check; an empty list means "do not expand". */
+  private enabledAt(state: unknown, index: number): readonly unknown[] {
+    if (this.stopped) return [];
+    this.at = index;
+    this.atAction = -1;
+    const actions = this.model.actions(state);
+    if (this.visitor.expanding !== undefined && this.visitor.expanding(state, index, actions)) {
+      this.stopped = true;
+      return [];
+    }
+    if (actions.length > 0 && this.store.depth[index] >= this.depthMax) {
+      this.noteDepthBoundary(state, index, actions);
+      return [];
+    }
+    return actions;
+  }
+
+  /** Records a generated successor. Returns its index when it must be expanded, else -1. */
+  private visitSuccessor(next: unknown, parentState: unknown, parent: number, k: number, action: unknown, revisitShallower: boolean): number {
+    this.totalStates++;
+    if (++this.tick >= CHECK_INTERVAL) this.periodic();
+    // A step that changes nothing yields the parent itself, which is stored: no need to hash
+    // it or look it up.
+    if (next === parentState) {
+      if (this.wantsEdges && this.visitor.edge!(parent, k, action, next, parent, parentState)) this.stopped = true;
+      return -1;
+    }
+    this.fingerprint(next);
+    if (parent === this.remembered && this.fp[0] === this.rememberedHigh && this.fp[1] === this.rememberedLow) {
+      if (this.wantsEdges && this.visitor.edge!(parent, k, action, next, parent, parentState)) this.stopped = true;
+      return -1;
+    }
+    if (this.atStatesMax()) {
+      if (this.wantsEdges) this.edgeTo(parent, k, action, next, this.store.find(this.fp[0], this.fp[1]), parentState);
+      return -1;
+    }
+    const store = this.store;
+    const depth = store.depth[parent] + 1;
+    if (this.wantsEdges) {
+      // The edge is seen before a new state is stored (with the index it is about to get), so
+      // a step an engine rejects does not count its target as a distinct state.
+      const existing = store.find(this.fp[0], this.fp[1]);
+      this.edgeTo(parent, k, action, next, existing >= 0 ? existing : store.size, parentState);
+      if (this.stopped || existing >= 0) return -1;
+      return this.visitNew(next, store.insert(this.fp[0], this.fp[1], parent, k, depth), depth);
+    }
+    if (revisitShallower && this.depthMax !== Infinity) {
+      const inserted = store.insert(this.fp[0], this.fp[1], parent, k, depth);
+      if (inserted < 0) {
+        const existing = -inserted - 1;
+        if (store.depth[existing] <= depth || this.pruned.has(existing)) return -1;
+        store.depth[existing] = depth;
+        store.parent[existing] = parent;
+        store.action[existing] = k;
+        return existing;
+      }
+      return this.visitNew(next, inserted, depth);
+    }
+    // Most successors were seen before: `add` answers that without looking up their index.
+    const added = store.add(this.fp[0], this.fp[1], parent, k, depth);
+    return added < 0 ? -1 : this.visitNew(next, added, depth);
+  }
+
+  private edgeTo(from: number, k: number, action: unknown, next: unknown, to: number, fromState: unknown): void {
+    if (this.visitor.edge!(from, k, action, next, to, fromState)) this.stopped = true;
+  }
+
+  private visitNew(next: unknown, index: number, depth: number): number {
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    const seen = this.visitor.visit(next, index);
+    if (seen === false) return index;
+    if (seen === 'prune') this.pruned.add(index);
+    else this.stopped = true;
+    return -1;
+  }
+
+  /** At the depth bound: the bound cut the search only if some successor is a new state.
+   * Under BFS every state within the bound is already stored when the last level is expanded,
+   * so the answer is final. Under DFS a successor may still be found later through a shorter
+   * path, so the cut state is kept and checked again when the search ends. */
+  private noteDepthBoundary(state: unknown, index: number, actions: readonly unknown[]): void {
+    if (this.boundsHit.has('depthMax')) return;
+    if (this.hasNewSuccessor(state, actions)) {
+      if (this.strategy === 'dfs') this.cutStates.push({ state, index });
+      else this.boundsHit.add('depthMax');
+    }
+  }
+
+  private hasNewSuccessor(state: unknown, actions: readonly unknown[]): boolean {
+    for (const action of actions) {
+      this.fingerprint(this.model.step(state, action));
+      if (this.store.find(this.fp[0], this.fp[1]) < 0) return true;
+    }
+    return false;
+  }
+
+  /** DFS: a cut state still at the bound with a successor never stored means the bound hid
+   * states (one re-expanded at a shallower depth had its successors explored). */
+  private settleCutStates(): void {
+    for (const { state, index } of this.cutStates) {
+      if (this.boundsHit.has('depthMax')) break;
+      if (this.store.depth[index] < this.depthMax) continue;
+      if (this.hasNewSuccessor(state, this.model.actions(state))) this.boundsHit.add('depthMax');
+    }
+  }
+
+  /** With the store full, a state not yet seen means the bound cuts the search. */
+  private atStatesMax(): boolean {
+    if (this.store.size < this.statesMax) return false;
+    if (this.store.find(this.fp[0], this.fp[1]) < 0) this.cut(this.statesBound);
+    return true;
+  }
+
+  private cut(bound: Bound): void {
+    this.boundsHit.add(bound);
+    this.stopped = true;
+  }
+
+  /** Every CHECK_INTERVAL successors: the clock (time limit, end of slice, progress), the
+   * interrupt flag and, less often, the memory in use. */
+  private periodic(): void {
+    this.tick = 0;
+    const now = performance.now();
+    if (now >= this.deadline) this.cut('timeLimit');
+    if (this.limits.signal?.aborted === true) this.cut('interrupted');
+    if (now >= this.sliceEnd) this.yieldNow = true;
+    if (now >= this.nextMemoryCheck) {
+      this.nextMemoryCheck = now + MEMORY_CHECK_MS;
+      const m = process.memoryUsage();
+      if (m.heapUsed + m.external > this.memoryMax || m.heapUsed > this.heapGuard) this.cut('memoryMax');
+    }
+    if (this.limits.onProgress !== undefined && now >= this.nextProgress) {
+      this.nextProgress = now + (this.limits.progressEveryMs ?? 2000);
+      this.limits.onProgress(this.progress());
+    }
+  }
+
+  /** Successors share sub-objects with the state they come from: remember its sub-object
+   * hashes so that only what a step changed is hashed again. */
+  private rememberSubtrees(state: unknown, index: number): void {
+    this.fingerprinter.remembering(this.model.canonical(state), this.fp);
+    this.remembered = index;
+    this.rememberedHigh = this.fp[0];
+    this.rememberedLow = this.fp[1];
+  }
+
+  private fingerprint(state: unknown): void {
+    this.fingerprinter.into(this.model.canonical(state), this.fp);
+  }
+}
+
+/** The model's own code threw while being explored: a bug in the model (or in faultline), not a
+ * protocol violation. Carries the run to the state being expanded and the action that failed. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+  constructor(
+    message: string,
+    readonly run: Run | undefined,
+    readonly failingAction: string | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** A search an engine has set up: its traversal, and how to read its result once the
+ * traversal has ended. The verify layer drives every engine through this. */
+export interface SearchJob<R> {
+  readonly traversal: Traversal;
+  result(): R;
+}
+
+export function runJob<R>(job: SearchJob<R>): R {
+  job.traversal.run();
+  return job.result();
+}
+
+/** Runs a job in slices of about `sliceMs`, letting the event loop run in between (signal
+ * handlers, timers, progress output). */
+export async function runJobAsync<R>(job: SearchJob<R>, sliceMs = 50): Promise<R> {
+  while (!job.traversal.runFor(sliceMs)) await new Promise<void>((resolve) => setImmediate(resolve));
+  return job.result();
+}
+
+function validateLimits(o: SearchLimits): void {
+  for (const [name, v] of [
+    ['depthMax', o.depthMax],
+    ['statesMax', o.statesMax],
+    ['timeLimitMs', o.timeLimitMs],
+    ['memoryMaxBytes', o.memoryMaxBytes],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
+      throw new RangeError(`${name} must be a positive number, got ${v}`);
+    }
+  }
+}
