@@ -128,9 +128,14 @@ describe('searches are re-entrant', () => {
       // Planted bugs: the search goes on past the expected violation (pruning there) and finds
       // nothing else, so the whole pruned space is counted.
       ['commit-without-all-prepared', true, 'violation', 498, 1_800, 11],
+      ['commit-one-unprepared', true, 'violation', 348, 1_332, 11],
       ['rm-aborts-after-prepare', true, 'violation', 459, 2_235, 11],
+      ['refines-tcommit', true, 'holds', 50_816, 402_306, 20],
+      ['commit-one-unprepared-refinement', true, 'violation', 7, 8, 3],
     ]);
-    expect(outcomes.flatMap((o) => o.findings.map((f) => [f.property, f.steps]))).toEqual([['TCConsistent', 5], ['TCConsistent', 9]]);
+    expect(outcomes.flatMap((o) => o.findings.map((f) => [f.property, f.steps]))).toEqual([
+      ['TCConsistent', 5], ['TCConsistent', 7], ['TCConsistent', 9], ['refinement', 2],
+    ]);
   });
 });
 

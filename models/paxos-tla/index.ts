@@ -41,11 +41,16 @@ export type PaxosTlaAction =
       readonly m?: Msg<'1b'>;
       /** Set only by the phase2a-any-value bug, when Q1bv is not empty and is ignored. */
       readonly ignoresVotes?: true;
+      /** Set only by the phase2a-lowest-ballot bug: m has the lowest mbal in Q1bv, not the highest. */
+      readonly lowestVote?: true;
     }
   | { readonly kind: 'Phase1b'; readonly a: number; readonly m: Msg<'1a'> }
   | { readonly kind: 'Phase2b'; readonly a: number; readonly m: Msg<'2a'> };
 
-export type PaxosTlaVariant = 'default' | 'phase2a-any-value' | 'phase2b-ignores-maxbal';
+/** The witnesses of Phase2a(b, v)'s existentials, as its action carries them. */
+type Phase2aWitness = Omit<Extract<PaxosTlaAction, { kind: 'Phase2a' }>, 'kind' | 'b' | 'v'>;
+
+export type PaxosTlaVariant = 'default' | 'phase2a-any-value' | 'phase2a-lowest-ballot' | 'phase2b-ignores-maxbal';
 
 export interface PaxosTlaConfig {
   readonly acceptors: number;
@@ -80,10 +85,10 @@ export function paxosTla(config: PaxosTlaConfig, variant: PaxosTlaVariant = 'def
   };
 
   /** Phase2a(b, v)'s witnesses (Q, m) in TLC's enumeration order. */
-  function phase2aWitnesses(s: PaxosTlaState, b: number, v: string): { q: readonly number[]; m?: Msg<'1b'>; ignoresVotes?: true }[] {
+  function phase2aWitnesses(s: PaxosTlaState, b: number, v: string): Phase2aWitness[] {
     // ~ \E m \in msgs : m.type = "2a" /\ m.bal = b
     if (s.msgs.some((m) => m.type === '2a' && m.bal === b)) return [];
-    const out: { q: readonly number[]; m?: Msg<'1b'>; ignoresVotes?: true }[] = [];
+    const out: Phase2aWitness[] = [];
     for (const q of quorums) {
       const q1b = s.msgs.filter((m): m is Msg<'1b'> => m.type === '1b' && q.includes(m.acc) && m.bal === b);
       // \A a \in Q : \E m \in Q1b : m.acc = a -- an acceptor sends one 1b per ballot, so each
@@ -96,6 +101,13 @@ export function paxosTla(config: PaxosTlaConfig, variant: PaxosTlaVariant = 'def
       }
       if (variant === 'phase2a-any-value') {
         out.push({ q, ignoresVotes: true });
+        continue;
+      }
+      if (variant === 'phase2a-lowest-ballot') {
+        // The bug: m.mbal <= mm.mbal. With Ballot = 0..1 every vote in Q1bv is from ballot 0,
+        // lowest and highest agree, and the bug cannot show: it needs MaxBallot >= 2.
+        const low = Math.min(...q1bv.map((m) => m.mbal));
+        for (const m of q1bv) if (m.mval === v && m.mbal === low) out.push({ q, m, lowestVote: true });
         continue;
       }
       // \E m \in Q1bv : m.mval = v /\ \A mm \in Q1bv : m.mbal >= mm.mbal
@@ -285,7 +297,7 @@ export function describePaxosTla(a: PaxosTlaAction): string {
         ? 'votes in Q1b ignored'
         : a.m === undefined
           ? 'no votes in Q1b'
-          : `highest vote ${accName(a.m.acc)} <<${a.m.mbal}, ${a.m.mval}>>`;
+          : `${a.lowestVote ? 'lowest' : 'highest'} vote ${accName(a.m.acc)} <<${a.m.mbal}, ${a.m.mval}>>`;
       return `Phase2a(${a.b}, ${a.v}): send 2a (Q = {${a.q.map(accName).join(',')}}, ${why})`;
     }
     case 'Phase1b':
@@ -316,6 +328,13 @@ export const paxosTlaDefinition: ModelDefinition = {
       expect: { status: 'violation', property: 'Inv' },
     },
     {
+      // Needs three ballots: a vote at 0 and a newer one at 1, both reported to ballot 2.
+      name: 'phase2a-lowest-ballot',
+      description: 'bug: Phase2a sends the value of the lowest-numbered vote its 1b messages report, not the highest',
+      expect: { status: 'violation', property: 'Inv' },
+      params: { maxBallot: 2 },
+    },
+    {
       name: 'phase2b-ignores-maxbal',
       description: 'bug: Phase2b votes for a 2a message below the ballot the acceptor promised in Phase1b',
       expect: { status: 'violation', property: 'Inv' },
@@ -323,4 +342,15 @@ export const paxosTlaDefinition: ModelDefinition = {
   ],
   create: (params: Params, variant: string) =>
     paxosTla({ acceptors: params.acceptors, values: params.values, maxBallot: params.maxBallot }, variant as PaxosTlaVariant),
+  scenarios: [
+    {
+      // MCPaxosSmall.cfg's constants (MaxBallot = 2); tlaplus/Examples publishes no state count
+      // for it. With Ballot = 0..1 a Phase2a only ever sees votes of ballot 0.
+      kind: 'safety',
+      name: 'mcpaxos-small',
+      description: 'MCPaxosSmall (ballots 0..2): a 2a for ballot 2 must pick among votes of two earlier ballots; Inv and V!C!Inv hold',
+      params: { maxBallot: 2 },
+      expect: { status: 'holds' },
+    },
+  ],
 };

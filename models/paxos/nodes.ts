@@ -7,7 +7,7 @@
 // "none". Comparing numbers compares (round, proposer) lexicographically.
 
 import type { Effect, HandlerResult, NodeSpec } from '../../src/core/actors.ts';
-import { setAdd } from '../../src/core/data.ts';
+import { compareValues, insertAt, setAdd } from '../../src/core/data.ts';
 
 export type NodeId = string;
 
@@ -38,7 +38,8 @@ export interface ProposerState {
   /** Current proposal number (0 before the first). */
   readonly ballot: number;
   readonly phase: ProposerPhase;
-  /** Promises for `ballot`, sorted by acceptor. */
+  /** Promises for `ballot`, sorted by acceptor (one per acceptor, unless the proposer has the
+   * bug proposerCountsPromiseTwice). */
   readonly promises: readonly { readonly acc: NodeId; readonly accepted: Proposal | null }[];
   /** The value sent in phase 2 (null before phase 2). */
   readonly value: string | null;
@@ -53,7 +54,8 @@ export interface AcceptorState {
 
 export interface LearnerState {
   readonly role: 'learner';
-  /** Per acceptor, the highest-numbered Accepted heard from it (sorted by acceptor). */
+  /** Per acceptor, the highest-numbered Accepted heard from it (sorted by acceptor); with the
+   * bug learnerCountsDuplicates, every Accepted received, repeats included. */
   readonly heard: readonly { readonly acc: NodeId; readonly n: number; readonly v: string }[];
   readonly learned: string | null;
 }
@@ -75,7 +77,8 @@ export interface PaxosConfig {
   readonly proposers: number;
   readonly acceptorIds: readonly NodeId[];
   readonly learnerIds: readonly NodeId[];
-  /** Highest round a proposer may use (rounds are re-based, see system.ts). */
+  /** Highest round a proposer may use: above the oldest live round when rounds are re-based,
+   * absolute otherwise (see system.ts). */
   readonly ballotsMax: number;
   /** Promises/acceptances a proposer waits for, and what "chosen" means. */
   readonly quorum: number;
@@ -88,6 +91,15 @@ export interface PaxosConfig {
     readonly acceptBelowPromise: boolean;
     readonly forgetPromiseOnRestart: boolean;
     readonly acceptedNotPersisted: boolean;
+    /** The learner tallies Accepted messages, not acceptors: a repeated Accepted counts twice. */
+    readonly learnerCountsDuplicates: boolean;
+    /** The proposer tallies Promise messages, not acceptors: a repeated Promise counts twice. */
+    readonly proposerCountsPromiseTwice: boolean;
+    /** Phase 2a takes the value of the lowest-numbered accepted proposal among the promises. */
+    readonly proposerPicksLowestAccepted: boolean;
+    /** When the highest-numbered accepted proposal is one of the proposer's own earlier ballots,
+     * phase 2a sends the proposer's own value, as if its ballots always carried it. */
+    readonly proposerTrustsOwnBallot: boolean;
   };
 }
 
@@ -118,6 +130,14 @@ export function describeMsg(m: PaxosMsg, proposers: number): string {
 
 const sendAll = (to: readonly NodeId[], msg: PaxosMsg): Eff[] => to.map((id) => ({ kind: 'send', to: id, msg }));
 
+/** Adds `item` to a sorted array that may hold equal items (a multiset): what a buggy node that
+ * tallies messages instead of senders keeps. */
+function bagAdd<T>(bag: readonly T[], item: T): readonly T[] {
+  let at = 0;
+  while (at < bag.length && compareValues(bag[at], item) <= 0) at++;
+  return insertAt(bag, at, item);
+}
+
 // ---------------------------------------------------------------- proposer
 
 export function proposer(index: number, cfg: PaxosConfig): PaxosSpec {
@@ -137,22 +157,28 @@ export function proposer(index: number, cfg: PaxosConfig): PaxosSpec {
     return { state, effects: [...sendAll(targets, { type: 'Prepare', n: ballot }), { kind: 'set-timer', timer: 'retry' }] };
   }
 
-  /** Phase 2a's value: that of the highest-numbered proposal among the promises, else our own. */
+  /** Phase 2a's value: that of the highest-numbered proposal among the promises, else our own
+   * (the planted bugs proposerPicksLowestAccepted and proposerTrustsOwnBallot get this wrong). */
   function phase2Value(promises: ProposerState['promises']): string {
     if (cfg.bugs.proposerUsesOwnValue) return ownValue(index);
+    const better = (a: Proposal, b: Proposal) => (cfg.bugs.proposerPicksLowestAccepted ? a.n < b.n : a.n > b.n);
     let best: Proposal | null = null;
-    for (const p of promises) if (p.accepted !== null && (best === null || p.accepted.n > best.n)) best = p.accepted;
+    for (const p of promises) if (p.accepted !== null && (best === null || better(p.accepted, best))) best = p.accepted;
+    if (best !== null && cfg.bugs.proposerTrustsOwnBallot && ownerOf(best.n, P) === index) return ownValue(index);
     return best === null ? ownValue(index) : best.v;
   }
 
   function handlePromise(s: ProposerState, from: NodeId, m: PaxosMsg & { type: 'Promise' }): Result {
-    if (s.phase !== 'preparing' || m.n !== s.ballot || s.promises.some((p) => p.acc === from)) return { state: s };
-    const promises = setAdd(s.promises, { acc: from, accepted: m.accepted });
+    const twice = cfg.bugs.proposerCountsPromiseTwice;
+    if (s.phase !== 'preparing' || m.n !== s.ballot || (!twice && s.promises.some((p) => p.acc === from))) return { state: s };
+    const promises = (twice ? bagAdd : setAdd)(s.promises, { acc: from, accepted: m.accepted });
     if (promises.length < cfg.quorum) return { state: { ...s, promises } };
     const value = phase2Value(promises);
+    // Each acceptor that promised, once (a buggy tally may hold one twice).
+    const promisers = promises.map((p) => p.acc).filter((acc, k, all) => all.indexOf(acc) === k);
     return {
       state: { ...s, promises, phase: 'accepting', value },
-      effects: sendAll(promises.map((p) => p.acc), { type: 'Accept', n: s.ballot, v: value }),
+      effects: sendAll(promisers, { type: 'Accept', n: s.ballot, v: value }),
     };
   }
 
@@ -265,8 +291,9 @@ export function learner(cfg: PaxosConfig): PaxosSpec {
       const from = input.from;
       if (s.learned !== null) return { state: s }; // done: nothing more to learn
       const old = s.heard.find((h) => h.acc === from);
-      if (old !== undefined && old.n >= n) return { state: s };
-      const heard = setAdd(s.heard.filter((h) => h.acc !== from), { acc: from, n, v });
+      const tally = cfg.bugs.learnerCountsDuplicates;
+      if (old !== undefined && old.n >= n && !tally) return { state: s };
+      const heard = tally ? bagAdd(s.heard, { acc: from, n, v }) : setAdd(s.heard.filter((h) => h.acc !== from), { acc: from, n, v });
       // Learn once a quorum of acceptors accepted the same proposal (same number n).
       const count = heard.filter((h) => h.n === n).length;
       const learned = s.learned ?? (count >= cfg.learnerQuorum ? v : null);

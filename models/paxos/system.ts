@@ -1,43 +1,75 @@
-// The Paxos actor system and the three things the per-node handlers cannot do themselves:
+// The Paxos actor system and what the per-node handlers cannot do themselves: ghost state for
+// the invariants, and four state-space reductions. Each reduction is switched by a param
+// (index.ts: rebase, earlyTimeoutsMax, copiesMax, forgetStale); the defaults switch all four on,
+// and the figures pinned in properties/paxos.test.ts are for them. A reduction may only remove
+// what no handler, faithful or buggy, can observe, or it must be off in the rows that check the
+// variants it could hide. Below, for each: what it relies on, what it may hide, and which rows
+// run with it off (properties/paxos-reductions.test.ts checks each claim marked [tested]).
 //
 // 1. Ghost state (history variables, as TLA+ specs keep msgs): which acceptors accepted each
 //    proposal, the values chosen so far, and each acceptor's highest promise ever. The protocol
 //    never reads it; invariants do. A vote is recorded when an acceptor accepts an Accept
 //    message; a value is chosen when a quorum accepted the same proposal.
-// 2. Re-based ballots. Nodes only compare ballots and pick "the next round above one they
-//    saw", so shifting every round in the state by the same amount is an isomorphism. After
-//    each step rounds are shifted so that the lowest round still referenced is 1. Dueling
-//    proposers then return to the same state, which makes their livelock a finite lasso, and a
-//    proposer may use rounds up to ballotsMax *above the oldest live round* (a window, not a
-//    per-proposer total). A fresh proposer's first round is 1 in this numbering, i.e. the
-//    oldest live round. Votes of ballots no longer referenced anywhere can never grow (no
-//    Accept for them exists or will be sent again), so they are dropped.
-// 3. Timeouts fire only when the proposer's exchange is quiet: no message to it and none from
-//    it to a running node is in flight (a timeout longer than a round trip). A retransmission
-//    does not add a second copy of a message still in flight (to a crashed acceptor, say): the
-//    network would otherwise grow without bound. Duplication remains a separate fault.
-
-// What these reductions may hide (reviewed; properties/paxos.test.ts checks the first):
-// - Re-basing is exact except for a fresh proposer's first ballot: it is the oldest live round,
-//   where absolute numbering would give round 1, possibly below every live ballot. Runs in which
-//   a late proposer starts below everything live are not explored (its Prepare would only be
-//   Nacked, or promised by acceptors that never promised anything). With rebase off (absolute
-//   rounds capped at ballotsMax, a finite space) every variant has the same verdict and the same
-//   shortest counterexample length at ballotsMax=2.
-// - The quiet-timeout rule is an under-approximation: a retransmission while a reply is still in
-//   flight is not explored. To an acceptor that already got the original it is the same message
-//   again, i.e. a duplicate, explored only when duplicatesMax > 0; a bug in how a proposer
-//   treats replies to an early retransmission is therefore found only by the duplication
-//   scenario or the swarm, not by the fault-free default.
-// - Not re-adding a copy already in flight turns a retransmission into "at most one copy in
-//   flight"; a second copy is the duplication fault.
-// - Stale-message removal (withoutStaleMessages) is exact for the handlers as written, bugs
-//   included (no variant changes what a proposer or learner ignores); a variant that does must
-//   update stale(). It also means drops and duplicates are never spent on ignored messages.
-// - Proposers send their first Prepare to a fixed majority (nodes.ts); other acceptors hear of a
-//   ballot only on retransmission.
-// - "Chosen" (ghost) uses the configured quorum: for the half-quorum bug, Agreement is about what
-//   that implementation's learners would treat as chosen (2 of 4 acceptors).
+//
+// 2. Re-based ballots (rebase=1; off: rebase=0). Rounds are shifted after each step so that the
+//    lowest round still referenced is 1. Dueling proposers then return to the same state, which
+//    makes their livelock a finite lasso, and a proposer may use rounds up to ballotsMax *above
+//    the oldest live round* (a window, not a per-proposer total). Votes of ballots no longer
+//    referenced anywhere are dropped.
+//    Relies on: every handler, faithful or buggy, being unchanged by shifting all rounds by the
+//    same amount: it compares ballots, copies them, and picks "the next round above one it
+//    saw"; none reads a round's absolute value. Dropping votes relies on an acceptor accepting
+//    only a proposal an Accept message carries (which references its ballot).
+//    Not exact: a fresh proposer's first round is 1 in this numbering, i.e. the oldest live
+//    round, where absolute numbering gives round 1, possibly below every live ballot (a late
+//    proposer starting below everything live is not explored: its Prepare would only be Nacked,
+//    or promised by acceptors that never promised anything); and rows with rebase=0 cap absolute
+//    rounds at ballotsMax, so the two settings are not nested. No planted bug depends on it:
+//    every variant has the same verdict and minimal length with rebase=0 (paxos.test.ts at
+//    ballotsMax=2, paxos-reductions.test.ts at the variants' own params) [tested].
+//    Off in: the scenarios unreduced-learner, unreduced-dueling and unreduced-retries.
+//
+// 3. Quiet timeouts (earlyTimeoutsMax=0; off: earlyTimeoutsMax=k lets k timeouts fire early).
+//    A proposer times out only when its exchange is quiet: no message to it, and none from it to
+//    a running node, is in flight (a timeout longer than a round trip).
+//    Relies on: the proposer's timeout being a pure retransmission of its current ballot (no
+//    state change), and on every handler treating the reply to a retransmission sent while the
+//    original or its reply was in flight like the reply to a duplicate. An under-approximation:
+//    an early retransmission is not explored. The second Promise it provokes (an acceptor asked
+//    again before its first Promise arrived) is then seen only in rows with duplicatesMax > 0;
+//    a Prepare reaching an acceptor outside the first majority before the replies are in, only
+//    with earlyTimeoutsMax > 0. proposer-counts-promise-twice holds with forgetStale=0 and no
+//    duplicates, and is found with one early timeout instead [tested].
+//    Off (1 early timeout) in: unreduced-learner, unreduced-dueling.
+//
+// 4. At most one copy (copiesMax=1; off: copiesMax=k). A retransmission adds no copy of a
+//    message still in flight (to a crashed acceptor, or anywhere after an early timeout); the
+//    network would otherwise grow without bound.
+//    Relies on no handler: the state with the retransmitted copy is the state with the first
+//    copy duplicated, so any row with duplicatesMax >= 1 reaches it (a duplicate spent). It hides,
+//    in rows with duplicatesMax = 0, an acceptor handed the same message twice at once. Not a
+//    relaxation either way: copiesMax=2 always adds the copy, which must then be delivered before
+//    the next quiet timeout (the merged run is the copy lost, a drop).
+//    Off (2 copies) in: unreduced-learner, unreduced-dueling.
+//
+// 5. Stale messages (forgetStale=1; off: forgetStale=0). withoutStaleMessages removes messages to
+//    proposers and learners that their recipient will ignore whenever they arrive; drops and
+//    duplicates are then never spent on them.
+//    Relies on: stale() being exactly what the *faithful* handlers ignore, now and forever (ballots
+//    and heard numbers only grow, nothing is unlearned): a proposer ignores a Promise or Nack for
+//    another ballot, a Promise unless preparing or from an acceptor already in its set, a Nack
+//    unless preparing or accepting; a learner ignores everything once it learned, and an Accepted
+//    from an acceptor it heard at that number or higher. A handler that does not ignore them (a
+//    realistic bug) can then never be reached, by BFS or by swarm: learner-counts-duplicates and
+//    proposer-counts-promise-twice hold with forgetStale=1 and are found with 0 [tested]. A new
+//    variant that changes what a proposer or learner ignores must run with forgetStale=0.
+//    Off in: the variants learner-counts-duplicates and proposer-counts-promise-twice, and the
+//    three unreduced-* scenarios.
+//
+// Modelling choices that are not reductions (not switchable): proposers send their first Prepare
+// to a fixed majority (nodes.ts); other acceptors hear of a ballot only on retransmission.
+// "Chosen" (ghost) uses the configured quorum: for the half-quorum bug, Agreement is about what
+// that implementation's learners would treat as chosen (2 of 4 acceptors).
 
 import { actorSystem, type ActorModel, type FaultBudget, type SystemAction, type SystemState } from '../../src/core/actors.ts';
 import type { Invariant, Model, Witness } from '../../src/core/model.ts';
@@ -74,6 +106,9 @@ export interface Ghost {
 export interface PaxosState {
   readonly sys: Sys;
   readonly ghost: Ghost;
+  /** Timeouts that fired while the proposer's exchange was busy (absent: none). Only a run
+   * with earlyTimeoutsMax > 0 spends them. */
+  readonly earlyTimeouts?: number;
 }
 
 export type PaxosModel = Model<PaxosState, PaxosAction> & {
@@ -85,14 +120,24 @@ export type PaxosModel = Model<PaxosState, PaxosAction> & {
   readonly nodeIds: readonly NodeId[];
 };
 
-export interface PaxosSystemOptions {
-  /** Re-base ballots after every step (default). Off: rounds are absolute and ballotsMax caps
-   * them, a finite space used to test that re-basing changes no verdict. */
-  readonly rebase?: boolean;
+/** The state-space reductions of the comment at the top (index.ts sets them from the params of
+ * the same names; forgetStale 1/0 and rebase 1/0 become booleans). */
+export interface Reductions {
+  /** Re-base ballots after every step (reduction 2). Off: rounds are absolute and ballotsMax
+   * caps them. */
+  readonly rebase: boolean;
+  /** Timeouts that may fire while the exchange is busy; 0 is the quiet-timeout rule (3). */
+  readonly earlyTimeoutsMax: number;
+  /** Copies of one message a retransmission may bring in flight; 1 is "at most one copy" (4). */
+  readonly copiesMax: number;
+  /** Remove messages to proposers and learners that their recipient ignores (5). */
+  readonly forgetStale: boolean;
 }
 
-export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, options: PaxosSystemOptions = {}): PaxosModel {
-  const rebaseOn = options.rebase ?? true;
+export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, reductions: Reductions): PaxosModel {
+  const { rebase: rebaseOn, earlyTimeoutsMax, copiesMax, forgetStale } = reductions;
+  if (!Number.isSafeInteger(earlyTimeoutsMax) || earlyTimeoutsMax < 0) throw new Error(`earlyTimeoutsMax must be a count, got ${earlyTimeoutsMax}`);
+  if (!Number.isSafeInteger(copiesMax) || copiesMax < 1) throw new Error(`copiesMax must be at least 1, got ${copiesMax}`);
   const P = cfg.proposers;
   const proposerIds = Array.from({ length: P }, (_, i) => proposerId(i));
   const inner = actorSystem({
@@ -117,7 +162,8 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, options: Paxo
   };
 
   function actions(s: PaxosState): PaxosAction[] {
-    return inner.actions(s.sys).filter((a) => a.kind !== 'timeout' || quiet(s.sys, a.node));
+    const early = (s.earlyTimeouts ?? 0) < earlyTimeoutsMax;
+    return inner.actions(s.sys).filter((a) => a.kind !== 'timeout' || early || quiet(s.sys, a.node));
   }
 
   function quiet(sys: Sys, p: NodeId): boolean {
@@ -126,16 +172,23 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, options: Paxo
 
   function step(s: PaxosState, a: PaxosAction): PaxosState {
     let sys = inner.step(s.sys, a);
-    if (a.kind === 'timeout') sys = { ...sys, network: withoutRetransmittedCopies(s.sys.network, sys.network, a.node) };
-    sys = withoutStaleMessages(sys);
+    let earlyTimeouts = s.earlyTimeouts;
+    if (a.kind === 'timeout') {
+      sys = { ...sys, network: withoutRetransmittedCopies(s.sys.network, sys.network, a.node, copiesMax) };
+      if (!quiet(s.sys, a.node)) earlyTimeouts = (earlyTimeouts ?? 0) + 1;
+      if ((earlyTimeouts ?? 0) > earlyTimeoutsMax) throw new Error(`timeout ${a.node} fired early past earlyTimeoutsMax=${earlyTimeoutsMax}`);
+    }
+    if (forgetStale) sys = withoutStaleMessages(sys);
     const ghost = recordGhost(s.ghost, sys, a);
-    return rebaseOn ? rebase({ sys, ghost }, P) : { sys, ghost };
+    const next: PaxosState = earlyTimeouts === undefined ? { sys, ghost } : { sys, ghost, earlyTimeouts };
+    return rebaseOn ? rebase(next, P) : next;
   }
 
-  /** Removes messages to proposers and learners that their recipient will ignore whenever
+  /** Removes messages to proposers and learners that the faithful handlers ignore whenever
    * they arrive (replies to an older ballot or phase, a second reply from the same acceptor,
    * anything to a learner that has learned): delivering, dropping or duplicating them changes
-   * nothing, so the network forgets them. Messages to acceptors are never removed. */
+   * nothing *for those handlers*, so the network forgets them (reduction 5: a buggy handler that
+   * does not ignore them runs with forgetStale=0). Messages to acceptors are never removed. */
   function withoutStaleMessages(sys: Sys): Sys {
     const network = sys.network.filter((e) => !stale(sys, e));
     return network.length === sys.network.length ? sys : { ...sys, network };
@@ -295,15 +348,16 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, options: Paxo
   };
 }
 
-/** Removes the copies a retransmission added of messages already in flight. */
-function withoutRetransmittedCopies(before: Sys['network'], after: Sys['network'], from: NodeId): Sys['network'] {
+/** Removes the copies a retransmission added beyond `copiesMax` in flight (copies already
+ * there, e.g. from the duplication fault, stay). */
+function withoutRetransmittedCopies(before: Sys['network'], after: Sys['network'], from: NodeId, copiesMax: number): Sys['network'] {
   const out: Sys['network'][number][] = [];
   for (let k = 0; k < after.length; k++) {
     const e = after[k];
     if (e.from === from && k > 0 && compareValues(after[k - 1], e) === 0) {
       const had = before.filter((x) => compareValues(x, e) === 0).length;
       const kept = out.filter((x) => compareValues(x, e) === 0).length;
-      if (kept >= Math.max(had, 1)) continue;
+      if (kept >= Math.max(had, Math.min(had + 1, copiesMax))) continue;
     }
     out.push(e);
   }

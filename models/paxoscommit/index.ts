@@ -6,7 +6,7 @@
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
 import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
-import { allDecided, rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
+import { allDecided, commitOnlyIfAllPrepared, rmName, tCommit, tcConsistent, tcInstance, type RMState } from '../tcommit/index.ts';
 
 export type InstanceValue = 'prepared' | 'aborted';
 
@@ -55,7 +55,7 @@ export type PaxosCommitAction =
   | { readonly kind: 'Phase1b'; readonly acc: number; readonly msg: Message & { readonly type: 'phase1a' } }
   | { readonly kind: 'Phase2b'; readonly acc: number; readonly msg: Message & { readonly type: 'phase2a' } };
 
-export type PaxosCommitVariant = 'default' | 'phase2a-ignores-accepted' | 'acceptor-ignores-promise';
+export type PaxosCommitVariant = 'default' | 'phase2a-ignores-accepted' | 'phase2a-lowest-ballot' | 'acceptor-ignores-promise';
 
 const COMMIT: Message = { type: 'Commit' };
 const ABORT: Message = { type: 'Abort' };
@@ -107,9 +107,12 @@ export function paxosCommit(
     if (!ms.every((ac) => mset.some((m) => m.acc === ac))) return undefined;
     const maxbal = Math.max(-1, ...mset.map((m) => m.bal));
     if (maxbal === -1 || variant === 'phase2a-ignores-accepted') return 'aborted';
+    // The phase2a-lowest-ballot bug takes the lowest ballot with a vote (bal -1 reports none).
+    // With ballots {0, 1} every reported vote is from ballot 0, so it needs three ballots.
+    const from = variant === 'phase2a-lowest-ballot' ? Math.min(...mset.filter((m) => m.bal >= 0).map((m) => m.bal)) : maxbal;
     // CHOOSE m \in mset : m.bal = maxbal -- all such messages carry the same value; take the
     // first in the canonical order, deterministically.
-    const chosen = mset.find((m) => m.bal === maxbal)!;
+    const chosen = mset.find((m) => m.bal === from)!;
     return chosen.val as InstanceValue;
   }
 
@@ -301,6 +304,7 @@ function paxosCommitInvariants(config: PaxosCommitConfig): Invariant<PaxosCommit
       },
     },
     tcConsistent,
+    commitOnlyIfAllPrepared,
   ];
 }
 
@@ -375,6 +379,14 @@ export const paxosCommitDefinition: ModelDefinition = {
       expect: { status: 'violation', property: 'InstanceAgreement' },
     },
     {
+      // Found only with three ballots: a vote at 0 (prepared) and a later one at 1 (aborted,
+      // chosen) reported to ballot 2, which re-proposes the older value.
+      name: 'phase2a-lowest-ballot',
+      description: 'bug: a leader proposes in phase 2a the value of the lowest ballot reported in phase1b, not the highest',
+      expect: { status: 'violation', property: 'InstanceAgreement' },
+      params: { rm: 1, acceptors: 3, ballots: 3 },
+    },
+    {
       name: 'acceptor-ignores-promise',
       description: 'bug: an acceptor accepts a phase2a below the ballot it promised in phase1b',
       expect: { status: 'violation', property: 'InstanceAgreement' },
@@ -385,4 +397,25 @@ export const paxosCommitDefinition: ModelDefinition = {
       { rmCount: params.rm, acceptorCount: params.acceptors, ballotCount: params.ballots },
       variant as PaxosCommitVariant,
     ),
+  scenarios: [
+    {
+      // The default rows have ballots {0, 1}: a leader's phase 2a then only ever sees votes of
+      // ballot 0, and a value-selection bug that needs an older and a newer vote cannot show.
+      kind: 'safety',
+      name: 'three-ballots',
+      description: 'ballots {0, 1, 2} (1 RM, 3 acceptors): a second recovery ballot sees votes of two earlier ones; every invariant holds',
+      params: { rm: 1, acceptors: 3, ballots: 3 },
+      expect: { status: 'holds' },
+    },
+    {
+      // PaxosCommit.tla: THEOREM PCSpec => TC!TCSpec, with TC == INSTANCE TCommit.
+      kind: 'refinement',
+      name: 'refines-tcommit',
+      description: 'PCSpec => TC!TCSpec: every PaxosCommit step changes rmState as a TCommit.tla step does, or not at all',
+      params: { rm: 2, acceptors: 3, ballots: 2 },
+      spec: (p) => tCommit(p.rm),
+      mapping: tcInstance,
+      expect: { status: 'holds' },
+    },
+  ],
 };

@@ -30,17 +30,47 @@ export const tcConsistent: Invariant<{ readonly rmState: readonly RMState[] }> =
   },
 };
 
+/** CommitOnlyIfAllPrepared: an RM commits only if every RM has prepared, i.e. while some RM is
+ * committed no RM is still working. TCommit.tla puts it in canCommit, the guard of the commit
+ * step (every RM prepared or committed), and it stays true after the commit: notCommitted then
+ * disables every abort, and no RM is left working to prepare. The exact invariant,
+ * `(some RM committed) => canCommit`, is TCConsistent /\ CommitOnlyIfAllPrepared; the half about
+ * aborted RMs is left to TCConsistent so that each state a bug reaches breaks one property, not
+ * two (a planted bug's row fails when a second property is violated). Together they admit
+ * exactly TCommit's 3^n + 2^n - 1 reachable states. PaxosCommit checks it on its rmState;
+ * TwoPhase has it through its refinement of TCommit (scenario refines-tcommit): as a TwoPhase
+ * invariant it would report commit-without-all-prepared one step before the TCConsistent
+ * violation that row and its saved trace pin. */
+export const commitOnlyIfAllPrepared: Invariant<{ readonly rmState: readonly RMState[] }> = {
+  name: 'CommitOnlyIfAllPrepared',
+  check: (s) => {
+    const committed = s.rmState.indexOf('committed');
+    const working = s.rmState.indexOf('working');
+    return committed >= 0 && working >= 0 ? `${rmName(committed)} committed while ${rmName(working)} is working (never prepared)` : undefined;
+  },
+};
+
+/** The refinement mapping of TwoPhase and PaxosCommit onto TCommit. Both specs state their
+ * theorem with `TC == INSTANCE TCommit`, which substitutes TCommit's rmState by the
+ * implementation's variable of the same name: the mapping keeps rmState and hides the rest. */
+export function tcInstance(state: unknown): TCommitState {
+  return { rmState: (state as TCommitState).rmState };
+}
+
 /** Every RM has committed or aborted: the transaction is over. */
 export function allDecided(s: { readonly rmState: readonly RMState[] }): boolean {
   return s.rmState.every((x) => x === 'committed' || x === 'aborted');
 }
 
-export type TCommitVariant = 'default' | 'abort-after-commit';
+export type TCommitVariant = 'default' | 'abort-after-commit' | 'commit-while-working';
 
 export function tCommit(rmCount: number, variant: TCommitVariant = 'default'): Model<TCommitState, TCommitAction> {
   const rms = Array.from({ length: rmCount }, (_, i) => i);
-  // canCommit == \A rm : rmState[rm] \in {"prepared", "committed"}
-  const canCommit = (s: TCommitState) => s.rmState.every((x) => x === 'prepared' || x === 'committed');
+  // canCommit == \A rm : rmState[rm] \in {"prepared", "committed"}; the commit-while-working
+  // bug also lets a working RM through (only an aborted one blocks the commit).
+  const canCommit = variant === 'commit-while-working'
+    ? (s: TCommitState) => s.rmState.every((x) => x !== 'aborted')
+    : (s: TCommitState) => s.rmState.every((x) => x === 'prepared' || x === 'committed');
   // notCommitted == \A rm : rmState[rm] # "committed"
   const notCommitted = (s: TCommitState) => s.rmState.every((x) => x !== 'committed');
 
@@ -73,6 +103,7 @@ export function tCommit(rmCount: number, variant: TCommitVariant = 'default'): M
         },
       },
       tcConsistent,
+      commitOnlyIfAllPrepared,
     ],
     sometimes: [
       { name: 'all RMs commit', holds: (s) => s.rmState.every((x) => x === 'committed') },
@@ -95,6 +126,11 @@ export const tCommitDefinition: ModelDefinition = {
       name: 'abort-after-commit',
       description: 'bug: an RM may abort even after another RM committed (notCommitted dropped)',
       expect: { status: 'violation', property: 'TCConsistent' },
+    },
+    {
+      name: 'commit-while-working',
+      description: 'bug: canCommit lets an RM commit while another is still working (only an aborted RM blocks a commit)',
+      expect: { status: 'violation', property: 'CommitOnlyIfAllPrepared' },
     },
   ],
   create: (params: Params, variant: string) => tCommit(params.rm, variant as TCommitVariant),

@@ -10,14 +10,21 @@
 //    pre-committed and times out waiting for DoCommit commits by default.
 // The last two rules are what a partition breaks: the coordinator aborts on its side while a
 // pre-committed participant on the other side commits.
+// Synchronous also means reliable: a lost message is taken for a crash just as a partition is.
+// One lost PreCommit (dropsMax=1, on either network: 11 steps) leaves its participant
+// uncertain, to abort on its PreCommit timeout, while the other, pre-committed, commits on its
+// DoCommit timeout; so the safety rows with coordinator crashes have no loss. Duplication is
+// harmless to the faithful handlers: on the unordered network (network=1, see
+// models/twopc/common.ts) atomic-on-unordered-network holds with two duplicates, and
+// participant-revotes-on-duplicate shows what a handler that is not idempotent does there.
 
 import type { ModelDefinition, Params } from '../../src/core/model.ts';
 import { tCommit } from '../tcommit/index.ts';
 import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, type NodeInput, type NodeSpec } from '../../src/core/actors.ts';
 import { updateAt } from '../../src/core/data.ts';
 import {
-  COMMIT_NETWORK, COORDINATOR, commitInvariants, commitParams, commitWitnesses, describeMsg, everyoneDecided, faultBudget,
-  participantIds, recordDecision, toTCommit, type Decision, type ParticipantView,
+  boundRetransmission, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, describeMsg, everyoneDecided,
+  faultBudget, participantIds, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from '../twopc/index.ts';
 
 export type Msg =
@@ -47,7 +54,7 @@ type Logged = { readonly decision: Decision | 'precommit' } | Participant;
 type Result = HandlerResult<Node, Msg, Logged, never>;
 type Input = NodeInput<Msg, never>;
 
-export type ThreePcVariant = 'default' | 'no-precommit' | 'commit-on-precommit-timeout';
+export type ThreePcVariant = 'default' | 'no-precommit' | 'commit-on-precommit-timeout' | 'participant-revotes-on-duplicate';
 
 const participantIndex = (id: string) => Number(id.slice(1)) - 1;
 const others = (ctx: NodeContext) => ctx.nodes.filter((id) => id !== COORDINATOR);
@@ -182,16 +189,20 @@ function participantStep(p: Participant, input: Input, variant: ThreePcVariant):
       if (input.timer === 'docommit-wait' && p.status === 'precommitted') return apply(p, 'commit', false);
       return { state: p };
     case 'receive':
-      return participantReceive(p, input.msg);
+      return participantReceive(p, input.msg, variant);
     default:
       return { state: p };
   }
 }
 
-function participantReceive(p: Participant, msg: Msg): Result {
+function participantReceive(p: Participant, msg: Msg, variant: ThreePcVariant): Result {
   switch (msg.type) {
-    case 'CanCommit':
-      return p.status === 'working' ? { state: { ...p, status: 'asked' } } : { state: p };
+    case 'CanCommit': {
+      // A CanCommit after voting is a copy of the one already answered. The revotes bug takes
+      // it, while uncertain, as a new question and may answer it differently.
+      const asks = p.status === 'working' || (variant === 'participant-revotes-on-duplicate' && p.status === 'uncertain');
+      return asks ? { state: { ...p, status: 'asked' } } : { state: p };
+    }
     case 'PreCommit': {
       if (p.status !== 'uncertain') {
         return { state: p, effects: p.status === 'precommitted' ? [{ kind: 'send', to: COORDINATOR, msg: { type: 'PreAck' } }] : [] };
@@ -219,9 +230,10 @@ function participantReceive(p: Participant, msg: Msg): Result {
 export function threePc(params: Params, variant: ThreePcVariant = 'default'): ActorModel<Node, Msg, Logged, never, never> {
   const n = params.participants;
   const ids = [COORDINATOR, ...participantIds(n)];
-  return actorSystem<Node, Msg, Logged, never, never>({
+  const network = commitNetwork(params);
+  const model = actorSystem<Node, Msg, Logged, never, never>({
     nodes: ids.map((id) => ({ id, spec: id === COORDINATOR ? coordinator(n, variant) : participant(variant) })),
-    network: COMMIT_NETWORK,
+    network,
     timeouts: 'synchronous',
     faults: faultBudget(params),
     invariants: commitInvariants(ids, n),
@@ -229,6 +241,8 @@ export function threePc(params: Params, variant: ThreePcVariant = 'default'): Ac
     goal: (sys) => everyoneDecided(sys, ids, n),
     describeMessage: describeMsg,
   });
+  // Synchronous timeouts already wait for every deliverable message: no quiet rule needed.
+  return network === 'set' ? model : boundRetransmission(model, { quiet: false });
 }
 
 export const threePcDefinition: ModelDefinition = {
@@ -240,6 +254,14 @@ export const threePcDefinition: ModelDefinition = {
     { name: 'default', description: '3PC as specified: a partition during the PreCommit phase splits the decision', expect: { status: 'violation', property: 'Atomicity', also: ['NoReversal'] } },
     { name: 'no-precommit', description: 'bug: 3PC without the PreCommit phase (uncertain participants abort on timeout)', expect: { status: 'violation', property: 'Atomicity', also: ['NoReversal'] } },
     { name: 'commit-on-precommit-timeout', description: 'bug: a participant that voted yes commits when PreCommit does not come', expect: { status: 'violation', property: 'CommitValidity', also: ['Atomicity', 'NoReversal'] } },
+    {
+      name: 'participant-revotes-on-duplicate',
+      description: 'bug: an uncertain participant takes a duplicated CanCommit as a new question and may vote again, no this time (unordered network)',
+      expect: { status: 'violation', property: 'Atomicity', also: ['CommitValidity', 'NoReversal'] },
+      // Where the faithful protocol holds (atomic-on-unordered-network, with one duplicate): no
+      // partition and no loss, either of which splits the decision without the bug.
+      params: { participants: 2, network: 1, duplicatesMax: 1, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+    },
   ],
   create: (params: Params, variant: string) => threePc(params, variant as ThreePcVariant),
   scenarios: [
@@ -265,6 +287,13 @@ export const threePcDefinition: ModelDefinition = {
       spec: (p) => tCommit(p.participants),
       mapping: toTCommit,
       expect: { status: 'violation', property: 'refinement' },
+    },
+    {
+      kind: 'safety',
+      name: 'atomic-on-unordered-network',
+      description: 'on the unordered network, with two duplicates and the coordinator crashing but no partition and no loss, 3PC keeps every invariant',
+      params: { participants: 2, network: 1, duplicatesMax: 2, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+      expect: { status: 'holds' },
     },
   ],
 };

@@ -1,9 +1,11 @@
 // What 2PC and 3PC share: participant decisions, the atomicity, validity and no-reversal
-// invariants, the witnesses, and the fault parameters. 3PC imports these through
-// models/twopc/index.ts.
+// invariants, the witnesses, the fault parameters and the network (set or unordered). 3PC
+// imports these through models/twopc/index.ts.
 
 import type { Invariant, ParamSpec, Witness } from '../../src/core/model.ts';
-import type { FaultBudget, NetworkSemantics, SystemState } from '../../src/core/actors.ts';
+import { InputError } from '../../src/core/model.ts';
+import type { ActorModel, FaultBudget, NetworkSemantics, SystemAction, SystemState } from '../../src/core/actors.ts';
+import { compareValues } from '../../src/core/data.ts';
 
 export type Decision = 'commit' | 'abort';
 
@@ -95,24 +97,109 @@ export function everyoneDecided(sys: SystemState<unknown, unknown, unknown, unkn
 
 export const commitParams: readonly ParamSpec[] = [
   { name: 'participants', description: 'number of participants (plus one coordinator)', default: 3, min: 1, max: 6 },
+  {
+    name: 'network',
+    description: '0: a set (equal messages in flight merge, nothing is duplicated); 1: an unordered multiset (duplicatesMax applies; a retransmission adds no copy of a message in flight)',
+    default: 0, min: 0, max: 1,
+  },
   { name: 'dropsMax', description: 'messages the network may lose', default: 0, min: 0, max: 4 },
+  { name: 'duplicatesMax', description: 'messages the network may duplicate (network=1 only)', default: 0, min: 0, max: 4 },
   { name: 'crashesMax', description: 'crashes (coordinator or participants; each may restart from its log)', default: 1, min: 0, max: 4 },
   { name: 'partitionsMax', description: 'network partitions (each heals at most once)', default: 0, min: 0, max: 2 },
   { name: 'crashCoordinatorOnly', description: '1: only the coordinator may crash', default: 0, min: 0, max: 1 },
 ];
 
 export function faultBudget(p: Readonly<Record<string, number>>): FaultBudget {
+  if (p.duplicatesMax > 0 && commitNetwork(p) === 'set') {
+    throw new InputError(`duplicatesMax=${p.duplicatesMax} needs network=1: on the set network a copy merges with the message it copies`);
+  }
   return {
     dropsMax: p.dropsMax,
+    duplicatesMax: p.duplicatesMax,
     crashesMax: p.crashesMax,
     partitionsMax: p.partitionsMax,
     ...(p.crashCoordinatorOnly === 1 ? { crashable: [COORDINATOR] } : {}),
   };
 }
 
-/** Retransmissions make a multiset network grow without bound; in a set network an equal
- * message in flight is not sent twice, which keeps the state space finite. */
-export const COMMIT_NETWORK: NetworkSemantics = 'set';
+// The network (param `network`).
+//
+// 0, `set` (the default, and every row that does not set network=1): a message equal to one
+// already in flight adds nothing, as in TLA+'s message sets, and there is no duplicate fault.
+// That keeps the retransmitting coordinator finite, but it silently assumes that every handler
+// is idempotent for equal messages: that receiving a message twice does what receiving it once
+// does, so the second copy the set throws away (a retransmission while the first is in flight,
+// or a copy the network would make) could not have mattered. The faithful handlers are written
+// so (votes, PreAcks and Acks are recorded per sender, a decision applied twice is applied
+// once, a duplicate Prepare is answered with the logged vote); a handler that is not — the
+// coordinator-counts-votes and participant-revotes-on-duplicate bugs — can only be caught by
+// the rows with network=1: those variants' own rows, the *-on-unordered-network scenarios,
+// and properties/commit-network.test.ts. Every other row of both models runs on the set.
+//
+// 1, `unordered`: a multiset, with the duplicate fault (duplicatesMax), loss (dropsMax) and
+// reordering. The coordinator's retransmission would then grow the network without bound, so
+// boundRetransmission applies two rules, stated there with what they hide.
+
+export function commitNetwork(p: Readonly<Record<string, number>>): NetworkSemantics {
+  return p.network === 1 ? 'unordered' : 'set';
+}
+
+/** The retransmission timer, `resend` at the coordinator in both 2PC and 3PC. */
+const RESEND = 'resend';
+
+/**
+ * On the unordered network, the coordinator's retransmission (its `resend` timer) follows two
+ * rules that keep the state space finite:
+ * 1. (quiet: 2PC, whose timeouts are asynchronous) `resend` fires only when the coordinator's
+ *    exchange is quiet: no message to it in flight, and none from it to a running node — a
+ *    retransmission timeout longer than a round trip. 3PC's synchronous timeouts already wait
+ *    for every deliverable message, so it needs only rule 2.
+ * 2. A retransmission does not add a second copy of a message already in flight (to a crashed
+ *    participant, say): it keeps one copy per message, as many as there were before.
+ *
+ * What they hide: a retransmission while the decision or its Ack is still in flight, which
+ * puts a second copy of the decision in flight or delivers it a second time. That is exactly a
+ * duplicate of the decision message, explored by the duplicate fault within duplicatesMax; the
+ * runs hidden are those needing more copies than the budget allows. With duplicatesMax=0 a
+ * participant never receives its decision twice on this network (2PC on the set network, whose
+ * resend may fire while an Ack is in flight, does explore that). Neither rule touches votes,
+ * Prepare/CanCommit or PreCommit/PreAck (the coordinator never retransmits them), so the
+ * planted duplicate-handling bugs, which duplicate a vote or a CanCommit, are not hidden.
+ */
+export function boundRetransmission<S, M, D, Op, R>(model: ActorModel<S, M, D, Op, R>, rules: { readonly quiet: boolean }): ActorModel<S, M, D, Op, R> {
+  const nodeIds = model.nodeIds;
+  const isResend = (a: SystemAction<M>) => a.kind === 'timeout' && a.node === COORDINATOR && a.timer === RESEND;
+  const quiet = (sys: SystemState<S, M, D, Op, R>) =>
+    !sys.network.some((e) => e.to === COORDINATOR || (e.from === COORDINATOR && sys.nodes[nodeIds.indexOf(e.to)].state !== undefined));
+  return {
+    ...model,
+    actions: (sys) => {
+      const all = model.actions(sys);
+      return rules.quiet && !quiet(sys) ? all.filter((a) => !isResend(a)) : all;
+    },
+    step: (sys, a) => {
+      const next = model.step(sys, a);
+      if (!isResend(a) || next.network.length === sys.network.length) return next;
+      return { ...next, network: withoutCopiesInFlight(sys.network, next.network) };
+    },
+  };
+}
+
+/** `after` (a sorted multiset: `before` plus at most one copy of some messages) without the
+ * copies added of messages `before` already had in flight. */
+function withoutCopiesInFlight<E>(before: readonly E[], after: readonly E[]): readonly E[] {
+  const out: E[] = [];
+  for (let k = 0; k < after.length; ) {
+    let j = k + 1;
+    while (j < after.length && compareValues(after[j], after[k]) === 0) j++;
+    const had = before.filter((e) => compareValues(e, after[k]) === 0).length;
+    if (j - k !== had && j - k !== had + 1) throw new Error(`a retransmission added ${j - k - had} copies of one message`);
+    const keep = had > 0 ? had : j - k;
+    for (let x = k; x < k + keep; x++) out.push(after[x]);
+    k = j;
+  }
+  return out;
+}
 
 /** Projection of a 2PC/3PC system onto TCommit.tla's rmState, for refinement: a participant
  * that has not voted yes is "working", one that may still go either way after voting yes is

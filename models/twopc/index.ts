@@ -5,14 +5,17 @@
 //    fires; it persists the decision before sending it, re-sends it on timeout until every
 //    participant acked, and after a crash recovers the decision from its log (with no decision
 //    logged it presumes abort). A prepared participant must wait for the decision: it blocks.
+// The network is a set unless network=1 (models/twopc/common.ts says what the set assumes):
+// atomic-on-unordered-network and coordinator-counts-votes run on the unordered multiset with
+// duplication.
 
 import type { ModelDefinition, Params } from '../../src/core/model.ts';
 import { tCommit } from '../tcommit/index.ts';
 import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, type NodeInput, type NodeSpec } from '../../src/core/actors.ts';
 import { updateAt } from '../../src/core/data.ts';
 import {
-  COMMIT_NETWORK, COORDINATOR, commitInvariants, commitParams, commitWitnesses, everyoneDecided, faultBudget, participantIds,
-  recordDecision, toTCommit, type Decision, type ParticipantView,
+  boundRetransmission, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, everyoneDecided, faultBudget,
+  participantIds, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from './common.ts';
 
 export * from './common.ts';
@@ -49,7 +52,8 @@ export type TwoPcVariant =
   | 'participant-heuristic-abort'
   | 'decide-after-first-yes'
   | 'coordinator-forgets-decision'
-  | 'participant-forgets-vote';
+  | 'participant-forgets-vote'
+  | 'coordinator-counts-votes';
 
 function sendAll(ctx: NodeContext, msg: Msg) {
   return ctx.nodes.filter((id) => id !== COORDINATOR).map((to) => ({ kind: 'send' as const, to, msg }));
@@ -96,7 +100,11 @@ function coordinatorStep(
   const i = participantIndex(input.from);
   const msg = input.msg;
   if (msg.type === 'Vote' && c.phase === 'collecting') {
-    const votes = updateAt(c.votes, i, msg.vote);
+    // The counts-votes bug files a vote in the first empty slot, whoever sent it: it knows how
+    // many yes votes came, not whose, so a duplicated yes stands in for a missing one.
+    const slot = variant === 'coordinator-counts-votes' ? c.votes.indexOf(null) : i;
+    if (slot < 0) throw new Error('coordinator: a vote arrived while collecting with every vote recorded');
+    const votes = updateAt(c.votes, slot, msg.vote);
     const next = { ...c, votes };
     if (msg.vote === 'no') return decide(next, 'abort', ctx);
     if (variant === 'decide-after-first-yes' || votes.every((v) => v === 'yes')) return decide(next, 'commit', ctx);
@@ -187,15 +195,18 @@ function participantStep(p: Participant, input: Input, apply: (p: Participant, d
 export function twoPc(params: Params, variant: TwoPcVariant = 'default'): ActorModel<Node, Msg, Durable, never, never> {
   const n = params.participants;
   const ids = [COORDINATOR, ...participantIds(n)];
-  return actorSystem<Node, Msg, Durable, never, never>({
+  const network = commitNetwork(params);
+  const model = actorSystem<Node, Msg, Durable, never, never>({
     nodes: ids.map((id) => ({ id, spec: id === COORDINATOR ? coordinator(n, variant) : participant(variant) })),
-    network: COMMIT_NETWORK,
+    network,
     faults: faultBudget(params),
     invariants: commitInvariants(ids, n),
     sometimes: commitWitnesses(ids, n),
     goal: (sys) => everyoneDecided(sys, ids, n),
     describeMessage: describeMsg,
   });
+  // Timeouts are asynchronous here, so the resend timer also waits for a quiet exchange.
+  return network === 'set' ? model : boundRetransmission(model, { quiet: true });
 }
 
 export function describeMsg(m: { readonly type: string; readonly vote?: string }): string {
@@ -214,6 +225,13 @@ export const twoPcDefinition: ModelDefinition = {
     { name: 'decide-after-first-yes', description: 'bug: the coordinator commits after the first yes vote', expect: { status: 'violation', property: 'CommitValidity' } },
     { name: 'coordinator-forgets-decision', description: 'bug: the coordinator does not log its decision and presumes abort after a crash', expect: { status: 'violation', property: 'NoReversal', also: ['Atomicity'] } },
     { name: 'participant-forgets-vote', description: 'bug: a participant does not log its yes vote; after a crash it is asked again and may vote no', expect: { status: 'violation', property: 'CommitValidity' } },
+    {
+      name: 'coordinator-counts-votes',
+      description: 'bug: the coordinator counts yes votes instead of recording whose they are; a duplicated yes stands in for a missing vote (unordered network)',
+      expect: { status: 'violation', property: 'CommitValidity' },
+      // Unreachable on the set network, where no vote arrives twice (properties/commit-network.test.ts).
+      params: { participants: 2, network: 1, duplicatesMax: 1 },
+    },
   ],
   create: (params: Params, variant: string) => twoPc(params, variant as TwoPcVariant),
   scenarios: [
@@ -231,6 +249,13 @@ export const twoPcDefinition: ModelDefinition = {
       params: { participants: 2, crashesMax: 1, dropsMax: 1 },
       spec: (p) => tCommit(p.participants),
       mapping: toTCommit,
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'atomic-on-unordered-network',
+      description: 'on the unordered network, with a duplicate, a lost message and a crash, 2PC keeps every invariant',
+      params: { participants: 2, network: 1, duplicatesMax: 1, dropsMax: 1, crashesMax: 1 },
       expect: { status: 'holds' },
     },
   ],

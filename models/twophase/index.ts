@@ -5,7 +5,7 @@
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
 import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
-import { allDecided, rmName, tcConsistent, type RMState } from '../tcommit/index.ts';
+import { allDecided, rmName, tCommit, tcConsistent, tcInstance, type RMState } from '../tcommit/index.ts';
 
 export type TMState = 'init' | 'done';
 
@@ -35,7 +35,7 @@ const COMMIT: Message = { type: 'Commit' };
 const ABORT: Message = { type: 'Abort' };
 
 /** Variants: the faithful spec, and mistakes a user might plant. */
-export type TwoPhaseVariant = 'default' | 'commit-without-all-prepared' | 'rm-aborts-after-prepare';
+export type TwoPhaseVariant = 'default' | 'commit-without-all-prepared' | 'commit-one-unprepared' | 'rm-aborts-after-prepare';
 
 export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'): Model<TwoPhaseState, TwoPhaseAction> {
   const rms = Array.from({ length: rmCount }, (_, i) => i);
@@ -72,7 +72,10 @@ export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'):
       let preparedCount = 0;
       for (const p of s.tmPrepared) if (p) preparedCount++;
       const allPrepared = preparedCount === rmCount;
-      if (allPrepared || (variant === 'commit-without-all-prepared' && preparedCount > 0)) out.push(tmCommit);
+      const bugCommits =
+        (variant === 'commit-without-all-prepared' && preparedCount > 0) ||
+        (variant === 'commit-one-unprepared' && preparedCount >= rmCount - 1);
+      if (allPrepared || bugCommits) out.push(tmCommit);
       out.push(tmAbort);
       // TMRcvPrepared(rm) for each "Prepared" message, in rm order (the sorted set keeps them so).
       for (const m of s.msgs) {
@@ -198,10 +201,41 @@ export const twoPhaseDefinition: ModelDefinition = {
       expect: { status: 'violation', property: 'TCConsistent' },
     },
     {
+      // With 1 RM the TM commits before any Prepared and rm1 goes from working to committed:
+      // TCConsistent cannot fail with one RM, the refinement of TCommit does (scenario
+      // commit-one-unprepared-refinement). With 2 RMs it is commit-without-all-prepared.
+      name: 'commit-one-unprepared',
+      description: 'bug: the TM commits once every RM but one has sent Prepared',
+      expect: { status: 'violation', property: 'TCConsistent' },
+    },
+    {
       name: 'rm-aborts-after-prepare',
       description: 'bug: a prepared RM may still choose to abort on its own',
       expect: { status: 'violation', property: 'TCConsistent' },
     },
   ],
   create: (params: Params, variant: string) => twoPhase(params.rm, variant as TwoPhaseVariant),
+  scenarios: [
+    {
+      // TwoPhase.tla: THEOREM TPSpec => TC!TCSpec, with TC == INSTANCE TCommit, "checked with
+      // TLC for six RMs, a configuration with 50816 reachable states".
+      kind: 'refinement',
+      name: 'refines-tcommit',
+      description: 'TPSpec => TC!TCSpec: every TwoPhase step changes rmState as a TCommit.tla step does, or not at all',
+      params: { rm: 6 },
+      spec: (p) => tCommit(p.rm),
+      mapping: tcInstance,
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'refinement',
+      name: 'commit-one-unprepared-refinement',
+      description: 'with 1 RM the commit-one-unprepared TM commits before rm1 prepares: rm1 goes from working to committed, no TCommit.tla step (every invariant holds)',
+      variant: 'commit-one-unprepared',
+      params: { rm: 1 },
+      spec: (p) => tCommit(p.rm),
+      mapping: tcInstance,
+      expect: { status: 'violation', property: 'refinement' },
+    },
+  ],
 };
