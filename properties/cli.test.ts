@@ -139,3 +139,14 @@ describe('faultline CLI', () => {
     }
   });
 });
+
+describe('check --continue', () => {
+  it('reports every property the space violates, each with its shortest trace, as TLC -continue', () => {
+    const r = faultline('check', 'threepc', '--param', 'participants=2', '--continue', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect([out.status, out.distinctStates, out.violations.map((v: { property: string; steps: number }) => [v.property, v.steps])]).toEqual([
+      'violation', 11_568, [['Atomicity', 10], ['NoReversal', 12]],
+    ]);
+  });
+});

@@ -184,3 +184,43 @@ describe('an expected violation cannot mask another', () => {
     expect([o.matchesExpected, o.verdict]).toEqual([true, 'violation of Q (expected), 2 steps']);
   });
 });
+
+describe('--continue and per-variant deadlock checks', () => {
+  const twoInvariants = (): Model<readonly number[], number> => ({
+    init: [[0, 0]],
+    actions: (s) => s.flatMap((c, i) => (c < 3 ? [i] : [])),
+    step: (s, i) => s.map((c, j) => (j === i ? c + 1 : c)),
+    invariants: [
+      { name: 'C0Below2', check: (s) => (s[0] >= 2 ? `c0 is ${s[0]}` : undefined) },
+      { name: 'C1Below3', check: (s) => (s[1] >= 3 ? `c1 is ${s[1]}` : undefined) },
+    ],
+    sometimes: [],
+    describe: (i) => `inc c${i}`,
+  });
+  const def: ModelDefinition = {
+    name: 'toy',
+    summary: '',
+    source: '',
+    params: [],
+    variants: [
+      { name: 'default', description: '', expect: { status: 'holds' } },
+      { name: 'ends-anywhere', description: '', expect: { status: 'holds' }, checkDeadlock: false },
+    ],
+    create: () => twoInvariants(),
+  };
+
+  it('with continueAfterViolation every violated property is reported with its shortest trace, as TLC -continue', () => {
+    const o = runCheck(variantCheck(def), { continueAfterViolation: true, checkDeadlock: false });
+    expect(o.findings.map((f) => [f.property, f.steps])).toEqual([['C0Below2', 2], ['C1Below3', 3]]);
+    expect([o.matchesExpected, o.verdict]).toEqual([false, 'VIOLATION of C0Below2, C1Below3 (unexpected)']);
+    const stopped = runCheck(variantCheck(def), { checkDeadlock: false });
+    expect(stopped.findings.map((f) => [f.property, f.steps])).toEqual([['C0Below2', 2]]);
+  });
+
+  it('a variant that declares checkDeadlock: false is not failed for a state with nothing enabled; --no-deadlock does the same for one run', () => {
+    const bounded: ModelDefinition = { ...def, create: () => ({ ...twoInvariants(), invariants: [] }) };
+    expect(runCheck(variantCheck(bounded, 'default')).findings.map((f) => f.property)).toEqual(['deadlock']);
+    expect(runCheck(variantCheck(bounded, 'ends-anywhere')).verdict).toBe('holds (exhausted)');
+    expect(runCheck(variantCheck(bounded, 'default'), { checkDeadlock: false }).verdict).toBe('holds (exhausted)');
+  });
+});

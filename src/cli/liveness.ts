@@ -23,8 +23,9 @@ export async function livenessCommand(argv: readonly string[]): Promise<number> 
   });
   if (values.strategy !== undefined) throw new InputError('liveness builds its graph breadth-first: --strategy does not apply');
   if (values['no-deadlock']) throw new InputError('--no-deadlock applies to check, not to liveness');
+  if (values.continue) throw new InputError('--continue applies to check, not to liveness');
   const t = target(positionals, values.variant, values.param, 'liveness');
-  const { strategy: _s, checkDeadlock: _d, ...options } = parseSearchOptions(values);
+  const { strategy: _s, checkDeadlock: _d, continueAfterViolation: _c, ...options } = parseSearchOptions(values);
   const r = await checkLivenessAsync(t.model, options);
   const traces: TraceFile[] = [];
   const info = (property: string, message: string) =>

@@ -16,7 +16,7 @@ const USAGE = `usage:
   faultline list [--json]
   faultline check <model> [--variant V] [--param KEY=VALUE ...] [--scenario NAME] [--strategy bfs|dfs]
                   [--depth-max N] [--states-max N] [--time-limit SECONDS] [--memory-max MIB]
-                  [--after-expected-max N] [--no-deadlock] [--progress] [--json] [--save DIR] [--chart]
+                  [--after-expected-max N] [--no-deadlock] [--continue] [--progress] [--json] [--save DIR] [--chart]
   faultline check --all [bounds as above] [--progress] [--json] [--save DIR]
   faultline replay <trace.json> [--json] [--chart] [--html FILE]
   faultline replay --rewrite [TRACE_OR_DIR ...]      (re)write the text transcripts (default: traces/)

@@ -19,6 +19,7 @@ export const searchOptions = {
   'memory-max': { type: 'string' },
   'after-expected-max': { type: 'string' },
   'no-deadlock': { type: 'boolean' },
+  continue: { type: 'boolean' },
   progress: { type: 'boolean' },
 } as const;
 
@@ -30,6 +31,7 @@ export interface SearchOptionValues {
   readonly 'memory-max'?: string;
   readonly 'after-expected-max'?: string;
   readonly 'no-deadlock'?: boolean;
+  readonly continue?: boolean;
   readonly progress?: boolean;
 }
 
@@ -51,7 +53,8 @@ export function parseSearchOptions(values: SearchOptionValues): ExploreOptions {
     timeLimitMs,
     memoryMaxBytes: memoryMiB * 2 ** 20,
     ...(values['after-expected-max'] === undefined ? {} : { afterExpectedMax: parsePositiveInt('--after-expected-max', values['after-expected-max']) }),
-    checkDeadlock: !values['no-deadlock'],
+    ...(values['no-deadlock'] ? { checkDeadlock: false } : {}),
+    ...(values.continue ? { continueAfterViolation: true } : {}),
     signal: interruptOnSigint(),
     ...(showProgress ? { onProgress: printProgress } : {}),
   };

@@ -143,9 +143,12 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
   readonly clients?: readonly ClientScript<Op>[];
   readonly invariants: readonly Invariant<SystemState<S, M, D, Op, R>>[];
   readonly sometimes: readonly Witness<SystemState<S, M, D, Op, R>>[];
-  /** The run's goal (e.g. every participant decided): a state where it holds is final, and a
-   * state where only faults are enabled and it does not hold is stuck. */
+  /** The run's goal for liveness (e.g. every participant decided): a state where only faults
+   * are enabled and it does not hold is stuck. */
   readonly goal?: (state: SystemState<S, M, D, Op, R>) => boolean;
+  /** Where a run may end: a state with nothing enabled that is not final is a deadlock.
+   * Defaults to the goal (a run that reached its goal may stop there). */
+  readonly isFinal?: (state: SystemState<S, M, D, Op, R>) => boolean;
   /** Message in protocol words: `Prepare b=3`. */
   readonly describeMessage: (msg: M) => string;
   readonly describeOp?: (op: Op) => string;
@@ -205,7 +208,7 @@ class ActorSystem<S, M, D, Op, R> {
       invariants: spec.invariants,
       sometimes: spec.sometimes,
       describe: (a) => this.describe(a),
-      isFinal: spec.goal,
+      isFinal: spec.isFinal ?? spec.goal,
       isFault: (a) => FAULT_KINDS.has(a.kind),
       isFair: (a) => a.kind === 'deliver' || a.kind === 'internal',
       ...(spec.goal === undefined ? {} : { goal: spec.goal }),

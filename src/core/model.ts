@@ -130,6 +130,9 @@ export interface VariantSpec {
   /** Params this variant needs to show its behaviour (e.g. a crash budget for a bug that needs
    * a restart), used instead of the model's defaults; --param still overrides them. */
   readonly params?: Readonly<Record<string, number>>;
+  /** Whether a state with nothing enabled that the model does not call final is reported as a
+   * deadlock (default true, as TLC; --no-deadlock turns it off for one run). */
+  readonly checkDeadlock?: boolean;
 }
 
 export type Params = Readonly<Record<string, number>>;
@@ -154,6 +157,8 @@ export type ScenarioCheck =
       readonly variant?: string;
       readonly params: Readonly<Record<string, number>>;
       readonly expect: Expectation;
+      /** As VariantSpec.checkDeadlock (default: the variant's setting). */
+      readonly checkDeadlock?: boolean;
     }
   | {
       readonly kind: 'liveness';

@@ -27,6 +27,10 @@ export interface ExploreOptions extends SearchLimits {
   /** How many more distinct states to explore, looking for other violations, once the
    * expected one is found (default: no limit). When it cuts, the bound is afterExpectedMax. */
   readonly afterExpectedMax?: number;
+  /** Do not stop at a violation (TLC's -continue): every violating state is recorded and not
+   * expanded, and the shortest violation of each property (and the first deadlock) is reported
+   * once the search ends. */
+  readonly continueAfterViolation?: boolean;
 }
 
 export interface Violation {
@@ -113,28 +117,32 @@ export class Exploration implements SearchJob<ExploreResult> {
     }
     if (failed === undefined) return false;
     const expected = this.options.expectViolationOf ?? [];
+    const continuing = this.options.continueAfterViolation === true;
     const hit = failed.find((f) => expected.includes(f.property));
-    if (hit === undefined) {
+    if (hit === undefined && !continuing) {
       this.found.push({ ...failed[0], kind: 'invariant', index });
       return true;
     }
-    if (!this.found.some((v) => v.property === hit.property)) {
-      this.found.push({ ...hit, kind: 'invariant', index });
+    for (const f of continuing ? failed : [hit!]) {
+      if (this.found.some((v) => v.property === f.property)) continue;
+      this.found.push({ ...f, kind: 'invariant', index });
       const more = this.options.afterExpectedMax;
-      if (more !== undefined && this.found.length === 1) this.traversal.limitStates(this.traversal.store.size + more, 'afterExpectedMax');
+      if (!continuing && more !== undefined && this.found.length === 1) this.traversal.limitStates(this.traversal.store.size + more, 'afterExpectedMax');
     }
     return 'prune';
   }
 
   private deadlockAt(state: unknown, index: number): boolean {
     if (this.model.isFinal(state)) return false;
+    const continuing = this.options.continueAfterViolation === true;
+    if (continuing && this.found.some((v) => v.kind === 'deadlock')) return false;
     this.found.push({
       property: 'deadlock',
       kind: 'deadlock',
       message: 'no action is enabled and the model does not consider this state final',
       index,
     });
-    return true;
+    return !continuing;
   }
 
   result(): ExploreResult {
@@ -146,7 +154,7 @@ export class Exploration implements SearchJob<ExploreResult> {
       return { ...v, steps: path.length - 1, path, run: replayPath(this.model, path) };
     });
     const expected = this.options.expectViolationOf ?? [];
-    const stoppedByViolation = violations.some((v) => !expected.includes(v.property));
+    const stoppedByViolation = this.options.continueAfterViolation !== true && violations.some((v) => !expected.includes(v.property));
     const status: Status = violations.length > 0 ? 'violation' : t.boundsHit.size > 0 ? 'bounded' : 'holds';
     const memory = process.memoryUsage();
     return {

@@ -29,7 +29,12 @@ interface CheckBase {
 }
 
 export type Check =
-  | (CheckBase & { readonly kind: 'safety'; readonly expect: Expectation })
+  | (CheckBase & {
+      readonly kind: 'safety';
+      readonly expect: Expectation;
+      /** The variant's or scenario's deadlock setting (a run's --no-deadlock overrides it). */
+      readonly checkDeadlock: boolean;
+    })
   | (CheckBase & {
       readonly kind: 'liveness';
       readonly expect: { readonly status: 'holds' } | { readonly status: 'violation'; readonly property: 'stuck' | 'livelock' };
@@ -47,7 +52,7 @@ export type CheckKind = Check['kind'];
 export function variantCheck(def: ModelDefinition, variant?: string, given: Readonly<Record<string, number>> = {}): Check {
   const instance = instantiate(def, variant, given);
   const v = instance.variant;
-  return { kind: 'safety', row: { kind: 'variant', name: v.name }, instance, description: v.description, expect: v.expect };
+  return { kind: 'safety', row: { kind: 'variant', name: v.name }, instance, description: v.description, expect: v.expect, checkDeadlock: v.checkDeadlock ?? true };
 }
 
 /** A scenario the model declares, with its own variant and params. */
@@ -56,7 +61,7 @@ export function scenarioCheck(def: ModelDefinition, scenario: ScenarioCheck): Ch
   const base = { row: { kind: 'scenario', name: scenario.name } as const, instance, description: scenario.description };
   switch (scenario.kind) {
     case 'safety':
-      return { ...base, kind: 'safety', expect: scenario.expect };
+      return { ...base, kind: 'safety', expect: scenario.expect, checkDeadlock: scenario.checkDeadlock ?? instance.variant.checkDeadlock ?? true };
     case 'liveness':
       return { ...base, kind: 'liveness', expect: scenario.expect };
     case 'refinement':
@@ -160,7 +165,8 @@ function jobOf(check: Check, options: ExploreOptions): SearchJob<EngineResult> {
     case 'safety': {
       // A planted bug's row goes on past its expected violation, so it cannot mask another.
       const expectViolationOf = check.expect.status === 'violation' ? [check.expect.property, ...(check.expect.also ?? [])] : undefined;
-      const job = new Exploration(model, { afterExpectedMax: AFTER_EXPECTED_MAX, ...options, expectViolationOf });
+      const checkDeadlock = options.checkDeadlock ?? check.checkDeadlock;
+      const job = new Exploration(model, { afterExpectedMax: AFTER_EXPECTED_MAX, ...options, expectViolationOf, checkDeadlock });
       return { traversal: job.traversal, result: () => ({ kind: 'safety', explore: job.result() }) };
     }
     case 'liveness': {
@@ -265,8 +271,7 @@ export function judge(
   const missing = witnesses.filter((w) => !w.reached).map((w) => w.name);
   const bound = r.boundsHit.length > 0 ? ` (search cut by ${r.boundsHit.join(', ')})` : '';
   if (expect.status === 'holds') {
-    const v = findings[0];
-    if (v !== undefined) return { matches: false, verdict: `VIOLATION of ${v.property} (unexpected)` };
+    if (findings.length > 0) return { matches: false, verdict: `VIOLATION of ${findings.map((f) => f.property).join(', ')} (unexpected)` };
     if (r.status === 'holds' && missing.length > 0) {
       return { matches: false, verdict: `holds but vacuous: never reached ${missing.join(', ')}` };
     }
