@@ -239,6 +239,9 @@ export function threePc(params: Params, variant: ThreePcVariant = 'default'): Ac
     invariants: commitInvariants(ids, n),
     sometimes: commitWitnesses(ids, n),
     goal: (sys) => everyoneDecided(sys, ids, n),
+    // 3PC's termination rests on its timeouts firing (the synchronous-network assumption): every
+    // timer is fair, so a participant waiting only on its timer is not a stuck state.
+    fairness: { timers: 'all' },
     describeMessage: describeMsg,
   });
   // Synchronous timeouts already wait for every deliverable message: no quiet rule needed.

@@ -135,6 +135,32 @@ export const FAULT_KINDS: ReadonlySet<SystemAction<unknown>['kind']> = new Set([
   'drop', 'duplicate', 'crash', 'restart', 'partition', 'heal',
 ]);
 
+type Fairness = ActorSystemSpec<unknown, unknown, unknown, unknown, unknown>['fairness'];
+
+function isFairAction(a: SystemAction<unknown>, fairness: Fairness): boolean {
+  switch (a.kind) {
+    case 'deliver':
+    case 'internal':
+      return true;
+    case 'timeout': {
+      const timers = fairness?.timers;
+      return timers === 'all' || (timers !== undefined && timers.includes(a.timer));
+    }
+    case 'request':
+      return fairness?.requests === true;
+    default:
+      return false;
+  }
+}
+
+function describeFairness(fairness: Fairness): string {
+  const timers = fairness?.timers;
+  const fairTimers = timers === 'all' ? 'every timer' : timers !== undefined && timers.length > 0 ? `the timers ${timers.join(', ')}` : undefined;
+  const fair = ['message delivery', 'local choices', ...(fairTimers ? [fairTimers] : []), ...(fairness?.requests ? ['client requests'] : [])];
+  const unfair = [...(fairTimers === 'every timer' ? [] : [fairTimers ? 'other timers' : 'timers']), ...(fairness?.requests ? [] : ['client requests'])];
+  return `weak fairness of ${fair.join(', ')}; ${unfair.join(' and ')} may never happen; faults eventually stop`;
+}
+
 export interface ActorSystemSpec<S, M, D, Op, R> {
   readonly nodes: readonly { readonly id: NodeId; readonly spec: NodeSpec<S, M, D, Op, R> }[];
   readonly network?: NetworkSemantics;
@@ -149,6 +175,12 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
   /** Where a run may end: a state with nothing enabled that is not final is a deadlock.
    * Defaults to the goal (a run that reached its goal may stop there). */
   readonly isFinal?: (state: SystemState<S, M, D, Op, R>) => boolean;
+  /** Which actions liveness may assume are eventually taken while they stay enabled (weak
+   * fairness). Message delivery and local choices always are; timers only when named here
+   * ('all', or a list of timer names: "the election timer is fair"), client requests only with
+   * `requests`. A state where the goal does not hold and only faults and unfair actions are
+   * enabled is reported as stuck. */
+  readonly fairness?: { readonly timers?: 'all' | readonly string[]; readonly requests?: boolean };
   /** Message in protocol words: `Prepare b=3`. */
   readonly describeMessage: (msg: M) => string;
   readonly describeOp?: (op: Op) => string;
@@ -210,7 +242,8 @@ class ActorSystem<S, M, D, Op, R> {
       describe: (a) => this.describe(a),
       isFinal: spec.isFinal ?? spec.goal,
       isFault: (a) => FAULT_KINDS.has(a.kind),
-      isFair: (a) => a.kind === 'deliver' || a.kind === 'internal',
+      isFair: (a) => isFairAction(a, spec.fairness),
+      fairness: describeFairness(spec.fairness),
       ...(spec.goal === undefined ? {} : { goal: spec.goal }),
       nodeIds: this.ids,
     };

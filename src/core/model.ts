@@ -38,6 +38,9 @@ export interface Model<S, A> {
   isFair?(action: A): boolean;
   /** The goal of a run for liveness (e.g. every RM decided). Defaults to `isFinal`. */
   goal?(state: S): boolean;
+  /** The fairness liveness assumes, in words (reports print it). Defaults to the description
+   * of the default isFair. */
+  readonly fairness?: string;
   /** Canonical view of a state used for hashing (e.g. with symmetry applied). Defaults to
    * the state itself; plain records are hashed independently of key order. */
   canonical?(state: S): unknown;
@@ -55,6 +58,7 @@ export interface CompleteModel<S = unknown, A = unknown> extends Model<S, A> {
   isFair(action: A): boolean;
   goal(state: S): boolean;
   canonical(state: S): unknown;
+  readonly fairness: string;
   /** Whether the model declared a goal or isFinal (liveness needs one or the other). */
   readonly hasGoal: boolean;
   /** Whether `canonical` is the model's own (false: the identity). */
@@ -64,12 +68,15 @@ export interface CompleteModel<S = unknown, A = unknown> extends Model<S, A> {
 
 const COMPLETE: unique symbol = Symbol('faultline.completeModel');
 
+const DEFAULT_FAIRNESS = 'weak fairness of every action that is not a fault; faults eventually stop';
+
 /** The defaults of a model's optional hooks, stated once:
  * - isFinal: no state is final (TLC: a state with nothing enabled is a deadlock);
  * - isFault: no action is a fault;
  * - isFair: every action that is not a fault is under weak fairness;
  * - goal: the model's isFinal (a run that may end there has reached its goal);
- * - canonical: the state itself.
+ * - canonical: the state itself;
+ * - fairness (its description): "weak fairness of every action that is not a fault".
  * Idempotent: a complete model is returned as it is. */
 export function withDefaults<S, A>(model: Model<S, A>): CompleteModel<S, A> {
   if (isComplete(model)) return model;
@@ -90,6 +97,7 @@ export function withDefaults<S, A>(model: Model<S, A>): CompleteModel<S, A> {
     isFair,
     goal,
     canonical,
+    fairness: model.fairness ?? (model.isFair === undefined ? DEFAULT_FAIRNESS : 'weak fairness of the actions the model calls fair; faults eventually stop'),
     hasGoal: model.goal !== undefined || model.isFinal !== undefined,
     hasCanonical: model.canonical !== undefined,
     ...(model.nodeIds === undefined ? {} : { nodeIds: model.nodeIds }),

@@ -19,8 +19,6 @@ import type { StateStore } from './state-store.ts';
 import { runJob, runJobAsync, Traversal, type Bound, type SearchJob, type SearchLimits } from './traverse.ts';
 import { replayPath, type Run } from './path.ts';
 
-export const FAIRNESS_ASSUMPTION =
-  'weak fairness of every fair action (actor systems: message delivery and local choices; other models: every non-fault action): an action that stays enabled is eventually taken; faults eventually stop';
 
 /** The graph is kept in memory: without a state bound of its own, liveness stops here. */
 export const LIVENESS_STATES_MAX = 200_000;
@@ -123,16 +121,17 @@ function analyse(model: AnyCompleteModel, g: StateGraph): LivenessResult {
     ...(stuck === undefined ? {} : { stuck }),
     livelocks: live.count,
     ...(live.lasso === undefined ? {} : { livelock: live.lasso }),
-    fairness: FAIRNESS_ASSUMPTION,
+    fairness: model.fairness,
     elapsedMs: t.elapsedMs,
   };
 }
 
-/** Non-goal states where every enabled action is a fault, shallowest first. */
+/** Non-goal states where every enabled action is a fault or not fair (nothing the fairness
+ * assumption promises will happen), shallowest first. */
 function findStuck(model: AnyCompleteModel, g: StateGraph, goal: (s: unknown) => boolean, isFault: (a: unknown) => boolean): number[] {
   const out: number[] = [];
   g.states.forEach((s, u) => {
-    if (!goal(s) && model.actions(s).every(isFault)) out.push(u);
+    if (!goal(s) && model.actions(s).every((a) => isFault(a) || !model.isFair(a))) out.push(u);
   });
   return out;
 }
@@ -143,7 +142,9 @@ function stuckReport(model: AnyCompleteModel, g: StateGraph, u: number) {
   const message =
     enabled.length === 0
       ? 'no action is enabled and the goal is not reached'
-      : `only faults are enabled (${enabled.join('; ')}) and the goal is not reached`;
+      : model.actions(g.states[u]).every((a) => model.isFault(a))
+        ? `only faults are enabled (${enabled.join('; ')}) and the goal is not reached`
+        : `only faults and actions not assumed fair are enabled (${enabled.join('; ')}) and the goal is not reached (${model.fairness})`;
   return { run: replayPath(model, path), path, message };
 }
 

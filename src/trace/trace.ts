@@ -242,15 +242,18 @@ function earlyFailure(model: AnyCompleteModel, trace: TraceFile, state: unknown,
   return undefined;
 }
 
-/** A stuck trace ends where the goal does not hold and only faults are enabled; a livelock
+/** A stuck trace ends where the goal does not hold and only faults (and actions the model does
+ * not assume fair) are enabled; a livelock
  * trace ends in the state where its cycle started, with no fault and no goal in the cycle. */
 function judgeLiveness(model: AnyCompleteModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
   const goal = (s: unknown) => model.goal(s);
   const isFault = (a: unknown) => model.isFault(a);
   const last = states[states.length - 1];
   if (trace.property === 'stuck') {
-    const ok = !goal(last) && model.actions(last).every(isFault);
-    return { reproduced: ok, observed: ok ? 'stuck: the goal does not hold and only faults are enabled' : 'the last state is not stuck' };
+    const enabled = model.actions(last);
+    const ok = !goal(last) && enabled.every((a) => isFault(a) || !model.isFair(a));
+    const what = enabled.every(isFault) ? 'only faults are enabled' : 'only faults and actions not assumed fair are enabled';
+    return { reproduced: ok, observed: ok ? `stuck: the goal does not hold and ${what}` : 'the last state is not stuck' };
   }
   const start = trace.cycleStart;
   if (start === undefined || start < 0 || start >= states.length - 1) {
