@@ -11,55 +11,75 @@ interface ChartStep {
   readonly action: unknown;
 }
 
-function isSystemAction(a: unknown): a is SystemAction<unknown> {
-  return typeof a === 'object' && a !== null && typeof (a as { kind?: unknown }).kind === 'string';
+const SYSTEM_KINDS: ReadonlySet<string> = new Set<SystemAction<unknown>['kind']>([
+  'deliver', 'timeout', 'internal', 'request', 'drop', 'duplicate', 'crash', 'restart', 'partition', 'heal',
+]);
+
+export function isSystemAction(a: unknown): a is SystemAction<unknown> {
+  return typeof a === 'object' && a !== null && SYSTEM_KINDS.has((a as { kind?: unknown }).kind as string);
 }
 
-/** Renders the steps of a run of an actor system with the given node ids. Steps whose actions
- * are not actor-system actions are written as plain lines. */
+/** The node whose column shows a local event: the node that acts, the sender of a dropped or
+ * duplicated message, the node a client request goes to (named only in the label:
+ * "client0->primary request"). Undefined when no column fits. */
+export function eventNode(a: SystemAction<unknown>, label: string, nodeIds: readonly string[]): string | undefined {
+  const node = 'node' in a ? a.node : 'envelope' in a ? a.envelope.from : a.kind === 'request' ? /^\S+->(\S+)/.exec(label)?.[1] : undefined;
+  return node !== undefined && nodeIds.includes(node) ? node : undefined;
+}
+
+/** Renders the steps of a run of an actor system with the given node ids, one line per step.
+ * Steps whose actions are not actor-system actions, or name no node of the chart, are written
+ * as plain lines. */
 export function renderChart(nodeIds: readonly string[], steps: readonly ChartStep[], cycleStart?: number): string {
-  const width = nodeIds.length * COLUMN;
-  const col = (id: string) => nodeIds.indexOf(id) * COLUMN + Math.floor(COLUMN / 2);
-  const rail = () => {
-    const line = Array(width).fill(' ');
-    for (const id of nodeIds) line[col(id)] = '|';
-    return line;
-  };
   const header = nodeIds.map((id) => id.padStart(Math.floor(COLUMN / 2) + Math.ceil(id.length / 2)).padEnd(COLUMN)).join('');
   const out = [`      ${header.trimEnd()}`];
   steps.forEach((step, i) => {
     if (i === cycleStart) out.push(`      ${'~'.repeat(3)} the cycle starts here and returns to this state ${'~'.repeat(3)}`);
-    const line = rail();
-    const a = step.action;
-    const n = String(i + 1).padStart(4);
-    if (!isSystemAction(a)) {
-      out.push(`${n}  ${step.label}`);
-      return;
-    }
-    if (a.kind === 'deliver') {
-      drawArrow(line, col(a.envelope.from), col(a.envelope.to), messageText(step.label));
-    } else if (a.kind === 'partition' || a.kind === 'heal') {
-      out.push(`${n}  ${'='.repeat(3)} ${step.label} ${'='.repeat(3)}`);
-      return;
-    } else {
-      const node = 'node' in a ? a.node : 'envelope' in a ? a.envelope.from : undefined;
-      const text = a.kind === 'crash' ? 'X crash' : a.kind === 'restart' ? '^ restart' : `[${localText(step.label, node)}]`;
-      if (node !== undefined && nodeIds.includes(node)) write(line, col(node) + 1, ` ${text}`);
-      else out.push(`${n}  ${step.label}`);
-    }
-    out.push(`${n}  ${line.join('').trimEnd()}`);
+    out.push(`${String(i + 1).padStart(4)}  ${row(nodeIds, step)}`);
   });
   return out.join('\n');
 }
 
-/** "p1->coord Vote yes" -> "Vote yes"; "drop coord->p2 PreCommit" -> "drop PreCommit". */
+/** The chart's line for one step, without its number. */
+function row(nodeIds: readonly string[], step: ChartStep): string {
+  const col = (id: string) => nodeIds.indexOf(id) * COLUMN + Math.floor(COLUMN / 2);
+  const line = Array(nodeIds.length * COLUMN).fill(' ');
+  for (const id of nodeIds) line[col(id)] = '|';
+  const a = step.action;
+  if (!isSystemAction(a)) return step.label;
+  if (a.kind === 'partition' || a.kind === 'heal') return `${'='.repeat(3)} ${step.label} ${'='.repeat(3)}`;
+  if (a.kind === 'deliver') {
+    const { from, to } = a.envelope;
+    if (!nodeIds.includes(from) || !nodeIds.includes(to)) return step.label;
+    drawArrow(line, col(from), col(to), messageText(step.label));
+  } else {
+    const node = eventNode(a, step.label, nodeIds);
+    if (node === undefined) return step.label;
+    const text = a.kind === 'crash' ? 'X crash' : a.kind === 'restart' ? '^ restart' : `[${localText(step.label, node)}]`;
+    write(line, col(node) + 1, ` ${text}`);
+  }
+  return line.join('').trimEnd();
+}
+
+/** A delivery's label without its sender and receiver: "p1->coord Vote yes" -> "Vote yes". */
 function messageText(label: string): string {
   return label.replace(/^\S+->\S+\s+/, '');
 }
 
-function localText(label: string, node: string | undefined): string {
-  if (node === undefined) return label;
-  return label.replace(new RegExp(`(^|\\s)${node}(\\s|$)`), ' ').replace(/\s+/g, ' ').trim() || label;
+/** The label without the node whose column it is written in: "timeout p1 retry" -> "timeout
+ * retry", "client0->primary request" -> "client0 request". */
+function localText(label: string, node: string): string {
+  return label.replace(new RegExp(`(^|\\s|->)${escapeRegExp(node)}(\\s|$)`), ' ').replace(/\s+/g, ' ').trim() || label;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `text` cut to `room` characters, ending in an ellipsis when cut, so a reader knows: never
+ * cut silently, not even to nothing. */
+export function fitLabel(text: string, room: number): string {
+  return text.length <= room ? text : `${text.slice(0, Math.max(0, room - 1))}…`;
 }
 
 function drawArrow(line: string[], from: number, to: number, text: string): void {
@@ -71,8 +91,9 @@ function drawArrow(line: string[], from: number, to: number, text: string): void
   for (let x = lo + 1; x < hi; x++) line[x] = '-';
   if (from < to) line[hi - 1] = '>';
   else line[lo + 1] = '<';
+  // Adjacent columns leave COLUMN - 3 characters between the arrow's ends, so room >= 1.
   const room = hi - lo - 3;
-  const label = text.length > room ? text.slice(0, Math.max(0, room)) : text;
+  const label = fitLabel(text, room);
   const start = lo + 2 + Math.floor((room - label.length) / 2);
   write(line, start, label);
 }

@@ -4,8 +4,8 @@
 // the table under the chart show what the step changed in the state. No script, no external
 // resource: the file can be attached to a bug report as it is.
 
-import type { SystemAction } from '../core/actors.ts';
-import { diffStates } from './text.ts';
+import { diffStates, runLayout } from './text.ts';
+import { eventNode, isSystemAction } from './chart.ts';
 
 export interface HtmlChartInput {
   readonly title: string;
@@ -26,12 +26,13 @@ function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function isSystemAction(a: unknown): a is SystemAction<unknown> {
-  return typeof a === 'object' && a !== null && typeof (a as { kind?: unknown }).kind === 'string';
+function laneX(nodeIds: readonly string[], id: string): number {
+  return LEFT + Math.max(0, nodeIds.indexOf(id)) * LANE;
 }
 
 /** The SVG elements of one step at row y. */
-function stepSvg(a: unknown, label: string, y: number, x: (id: string) => number, width: number, tip: string): string {
+function stepSvg(a: unknown, label: string, y: number, nodeIds: readonly string[], width: number, tip: string): string {
+  const x = (id: string) => laneX(nodeIds, id);
   const title = `<title>${esc(tip)}</title>`;
   if (!isSystemAction(a)) return `<text x="${LEFT}" y="${y + 4}">${esc(label)}${title}</text>`;
   if (a.kind === 'deliver') {
@@ -46,7 +47,7 @@ function stepSvg(a: unknown, label: string, y: number, x: (id: string) => number
   if (a.kind === 'partition' || a.kind === 'heal') {
     return `<g class="${a.kind}">${title}<rect x="${LEFT - 30}" y="${y - 10}" width="${width}" height="20"/><text x="${LEFT - 24}" y="${y + 4}">${esc(label)}</text></g>`;
   }
-  const node = 'node' in a ? a.node : a.kind === 'drop' || a.kind === 'duplicate' ? a.envelope.from : undefined;
+  const node = eventNode(a, label, nodeIds);
   const cls = a.kind === 'crash' ? 'crash' : a.kind === 'restart' ? 'restart' : a.kind === 'drop' ? 'fault' : 'local';
   const cx = node === undefined ? LEFT : x(node);
   return `<g class="${cls}">${title}<rect x="${cx + 6}" y="${y - 10}" width="${Math.min(8 * label.length + 10, LANE * 1.6)}" height="20" rx="4"/><text x="${cx + 12}" y="${y + 4}">${esc(label)}</text></g>`;
@@ -57,24 +58,25 @@ export function renderHtmlChart(input: HtmlChartInput): string {
   const { nodeIds, steps } = input;
   const width = LEFT + nodeIds.length * LANE + 120;
   const height = TOP + (steps.length + 1) * ROW + 20;
-  const x = (id: string) => LEFT + Math.max(0, nodeIds.indexOf(id)) * LANE;
+  const x = (id: string) => laneX(nodeIds, id);
   const parts: string[] = [];
   nodeIds.forEach((id) => {
     parts.push(`<text class="node" x="${x(id)}" y="${TOP - 20}" text-anchor="middle">${esc(id)}</text>`);
     parts.push(`<line class="life" x1="${x(id)}" y1="${TOP - 10}" x2="${x(id)}" y2="${height - 10}"/>`);
   });
+  const layout = runLayout([input.init, ...steps.map((s) => s.state)]);
   let prev = input.init;
   const rows: string[] = [];
   steps.forEach((step, i) => {
     const y = TOP + (i + 1) * ROW;
-    const changes = diffStates(prev, step.state);
+    const changes = diffStates(prev, step.state, layout);
     prev = step.state;
     if (i === input.cycleStart) {
       parts.push(`<line class="cycle" x1="${LEFT - 50}" y1="${y - ROW / 2}" x2="${width - 10}" y2="${y - ROW / 2}"/>`);
       parts.push(`<text class="cycle-label" x="${width - 12}" y="${y - ROW / 2 - 4}" text-anchor="end">cycle starts</text>`);
     }
     parts.push(`<text class="num" x="8" y="${y + 4}">${i + 1}</text>`);
-    parts.push(stepSvg(step.action, step.label, y, x, width - LEFT, `${i + 1}. ${step.label}\n${changes.join('\n')}`));
+    parts.push(stepSvg(step.action, step.label, y, nodeIds, width - LEFT, `${i + 1}. ${step.label}\n${changes.join('\n')}`));
     rows.push(`<tr><td>${i + 1}</td><td>${esc(step.label)}</td><td><pre>${esc(changes.join('\n'))}</pre></td></tr>`);
   });
   const fill: Record<string, string> = {
