@@ -31,4 +31,5 @@ export type {
   RegisterResult,
 } from './specs.ts';
 export { counterSpec, kvSpec, queueSpec, registerSpec } from './specs.ts';
-export { linearizableHistory, sequentiallyConsistentHistory } from './invariant.ts';
+export { linearizableHistory, sequentiallyConsistentHistory, MEMO_MAX_DEFAULT, type HistoryInvariantOptions } from './invariant.ts';
+export { VerdictMemo } from './verdict-memo.ts';
