@@ -12,48 +12,15 @@
 //
 // Not part of `npm test` and not behind an npm script; run it with tsx as above.
 
-import type { ClientScript, FaultBudget, NodeSpec } from '../src/core/actors.ts';
+import type { ClientScript, FaultBudget } from '../src/core/actors.ts';
+import { backup, primary, type Msg, type Op, type Res, type Store } from '../properties/fixtures/register.ts';
 import { actorSystem } from '../src/core/actors.ts';
 import { explore, type ExploreResult } from '../src/explore/explore.ts';
-import type { RegisterOp, RegisterResult } from '../src/history/index.ts';
 import { registerSpec } from '../src/history/index.ts';
 import { linearizableHistory, sequentiallyConsistentHistory } from '../src/history/invariant.ts';
 
-// ---------------------------------------------------------------------------------------------
 // The register of properties/fixtures/register.ts (its faithful variant: the primary acks a
-// write once the backup has it), with the clients and faults given. The fixture fixes its two
-// clients and does not export its nodes, so they are repeated here.
-
-type Msg = { readonly type: 'Replicate'; readonly value: number; readonly client: number } | { readonly type: 'Replicated'; readonly client: number };
-type Op = RegisterOp<number>;
-type Res = RegisterResult<number>;
-interface Store {
-  readonly value: number;
-}
-
-const primary: NodeSpec<Store, Msg, never, Op, Res> = {
-  init: () => ({ state: { value: 0 } }),
-  handle: (s, input) => {
-    if (input.kind === 'request') {
-      if (input.op.kind === 'read') return { state: s, effects: [{ kind: 'reply', client: input.client, result: s.value }] };
-      if (input.op.kind !== 'write') return { state: s };
-      return { state: { value: input.op.value }, effects: [{ kind: 'send', to: 'backup', msg: { type: 'Replicate', value: input.op.value, client: input.client } }] };
-    }
-    if (input.kind === 'receive' && input.msg.type === 'Replicated') return { state: s, effects: [{ kind: 'reply', client: input.msg.client, result: 'ok' }] };
-    return { state: s };
-  },
-};
-
-const backup: NodeSpec<Store, Msg, never, Op, Res> = {
-  init: () => ({ state: { value: 0 } }),
-  handle: (s, input) => {
-    if (input.kind === 'request' && input.op.kind === 'read') return { state: s, effects: [{ kind: 'reply', client: input.client, result: s.value }] };
-    if (input.kind === 'receive' && input.msg.type === 'Replicate') {
-      return { state: { value: input.msg.value }, effects: [{ kind: 'send', to: 'primary', msg: { type: 'Replicated', client: input.msg.client } }] };
-    }
-    return { state: s };
-  },
-};
+// write once the backup has it), with the clients and faults given.
 
 type Invariants = 'none' | 'memoMax=0' | 'memoised';
 
@@ -66,7 +33,7 @@ function register(clients: readonly ClientScript<Op>[], faults: FaultBudget, inv
   const events = 2 * clients.reduce((n, c) => n + c.ops.length, 0);
   return actorSystem<Store, Msg, never, Op, Res>({
     nodes: [
-      { id: 'primary', spec: primary },
+      { id: 'primary', spec: primary(false) },
       { id: 'backup', spec: backup },
     ],
     clients,

@@ -12,7 +12,7 @@
 
 import type { History, RegisterOp, RegisterResult, Verdict } from '../src/history/index.ts';
 import { checkLinearizable, historyFromEvents, registerSpec } from '../src/history/index.ts';
-import { recordHistory } from '../properties/fixtures/histories.ts';
+import { recordHistory, seededSchedule } from '../properties/fixtures/histories.ts';
 
 type Op = RegisterOp<number>;
 type Res = RegisterResult<number>;
@@ -22,16 +22,6 @@ const read = { kind: 'read' } as const;
 const write = (value: number): Op => ({ kind: 'write', value });
 const cas = (from: number, to: number): Op => ({ kind: 'cas', from, to });
 
-/** xorshift32: a seeded schedule, so every run checks the same history. */
-function schedule(seed: number, length: number): number[] {
-  let x = seed;
-  return Array.from({ length }, () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % 5;
-  });
-}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,7 +55,7 @@ function main(): void {
   const programs = Array.from({ length: 5 }, (_, c) =>
     Array.from({ length: 20 }, (_, i): Op => ((i + c) % 3 === 0 ? write((i * 7 + c) % 4) : (i + c) % 3 === 1 ? read : cas(i % 4, (i + 1) % 4))),
   );
-  const events = recordHistory(register, programs, schedule(2024, 2000));
+  const events = recordHistory(register, programs, seededSchedule(2024, 2000));
   const good = historyFromEvents(events);
   const bad = historyFromEvents<Op, Res>([...events, { kind: 'invoke', client: 9, op: read }, { kind: 'return', client: 9, result: 42 }]);
 

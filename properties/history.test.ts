@@ -15,7 +15,7 @@ import {
   registerSpec,
 } from '../src/history/index.ts';
 import { equalValues } from '../src/core/data.ts';
-import { recordHistory } from './fixtures/histories.ts';
+import { recordHistory, seededSchedule } from './fixtures/histories.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary for writing histories as event logs, one line per event
@@ -407,22 +407,12 @@ describe('the WGL checker against running the spec and against brute force', () 
 // here; how long the checker takes is measured by `npx tsx bench/history.ts` (timings on a
 // shared machine are not a test).
 
-/** xorshift32: a seeded schedule so the test checks the same history every run. */
-function schedule(seed: number, length: number): number[] {
-  let x = seed;
-  return Array.from({ length }, () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % 5;
-  });
-}
 
 describe('a long history', () => {
   const programs = Array.from({ length: 5 }, (_, c) =>
     Array.from({ length: 20 }, (_, i): RegisterOp<number> => ((i + c) % 3 === 0 ? write((i * 7 + c) % 4) : (i + c) % 3 === 1 ? read : cas(i % 4, (i + 1) % 4))),
   );
-  const events = recordHistory(register, programs, schedule(2024, 2000));
+  const events = recordHistory(register, programs, seededSchedule(2024, 2000));
   const h = regHistory(events);
 
   it('a 100-operation register history from five concurrent clients is linearizable, with a valid witness', () => {

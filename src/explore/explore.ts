@@ -8,7 +8,7 @@
 
 import type { AnyCompleteModel, AnyModel } from '../core/model.ts';
 import { withDefaults } from '../core/model.ts';
-import { runJob, runJobAsync, Traversal, type Bound, type SearchJob, type SearchLimits, type Strategy } from './traverse.ts';
+import { runJob, Traversal, type Bound, type SearchJob, type SearchLimits, type Strategy } from './traverse.ts';
 import { replayPath, type Run } from './path.ts';
 
 export type { Bound, Strategy } from './traverse.ts';
@@ -76,12 +76,6 @@ export interface ExploreResult {
 /** Explores the reachable states of `model` and checks its properties. */
 export function explore(model: AnyModel, options: ExploreOptions = {}): ExploreResult {
   return runJob(new Exploration(withDefaults(model), options));
-}
-
-/** The same search in slices, so that Ctrl-C (options.signal), timers and progress lines get
- * their turn; the result is the same as `explore`'s. */
-export function exploreAsync(model: AnyModel, options: ExploreOptions = {}): Promise<ExploreResult> {
-  return runJobAsync(new Exploration(withDefaults(model), options));
 }
 
 /** The explorer's visitor: every invariant on every new state, witnesses, deadlocks. */

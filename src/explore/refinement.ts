@@ -6,7 +6,7 @@
 import type { AnyCompleteModel, AnyModel } from '../core/model.ts';
 import { withDefaults } from '../core/model.ts';
 import { canonicalJson } from '../core/data.ts';
-import { runJob, runJobAsync, Traversal, type Bound, type SearchJob, type SearchLimits } from './traverse.ts';
+import { runJob, Traversal, type Bound, type SearchJob, type SearchLimits } from './traverse.ts';
 import { replayPath, type Run } from './path.ts';
 
 /** Bounds as for the explorer (breadth-first only); `statesMax` defaults to 2,000,000. */
@@ -38,11 +38,6 @@ export interface RefinementResult {
 
 export function checkRefinement(impl: AnyModel, spec: AnyModel, mapping: (state: unknown) => unknown, options: RefinementOptions = {}): RefinementResult {
   return runJob(refinementJob(impl, spec, mapping, options));
-}
-
-/** The same check in slices (Ctrl-C, progress). */
-export function checkRefinementAsync(impl: AnyModel, spec: AnyModel, mapping: (state: unknown) => unknown, options: RefinementOptions = {}): Promise<RefinementResult> {
-  return runJobAsync(refinementJob(impl, spec, mapping, options));
 }
 
 export function refinementJob(impl: AnyModel, spec: AnyModel, mapping: (state: unknown) => unknown, options: RefinementOptions = {}): SearchJob<RefinementResult> {

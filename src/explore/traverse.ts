@@ -217,10 +217,6 @@ export class Traversal {
     this.statesBound = bound;
   }
 
-  get done(): boolean {
-    return this.finished;
-  }
-
   get elapsedMs(): number {
     return performance.now() - this.startedAt;
   }
