@@ -9,6 +9,8 @@ import { twoPcDefinition } from './twopc/index.ts';
 import { threePcDefinition } from './threepc/index.ts';
 import { paxosDefinition } from './paxos/index.ts';
 import { paxosTlaDefinition } from './paxos-tla/index.ts';
+import { primaryBackupDefinition } from './primary-backup/index.ts';
+import { leaseDefinition } from './lease/index.ts';
 
 export const models: readonly ModelDefinition[] = [
   tCommitDefinition,
@@ -18,6 +20,8 @@ export const models: readonly ModelDefinition[] = [
   threePcDefinition,
   paxosDefinition,
   paxosTlaDefinition,
+  primaryBackupDefinition,
+  leaseDefinition,
 ];
 
 export function findModel(name: string): ModelDefinition {

@@ -106,19 +106,19 @@ describe('a persisted field is printed once', () => {
 
 describe('no line is printed twice', () => {
   const steps = [
-    { label: 'client0->primary request', action: { kind: 'request', client: 0 } },
+    { label: 'client0->primary write(1)', action: { kind: 'request', client: 0, to: 'primary', op: { kind: 'write', value: 1 }, retry: false } },
     { label: 'primary->backup Replicate 1', action: { kind: 'deliver', envelope: msg('primary', 'backup', 'Replicate') } },
     { label: 'tick', action: { kind: 'tick' } },
-    { label: 'client9->nowhere request', action: { kind: 'request', client: 9 } },
+    { label: 'client9->nowhere read()', action: { kind: 'request', client: 9, to: 'nowhere', op: { kind: 'read' }, retry: false } },
   ];
 
   it('the chart has exactly one line per step: a client request in the column of the node it goes to, other actions as their label', () => {
     const chart = renderChart(['primary', 'backup'], steps).split('\n');
     expect(chart.slice(1)).toEqual([
-      '   1          | [client0 request]',
+      '   1          | [client0 write(1)]',
       '   2          |--Replicate 1->|',
-      '   3  tick',
-      '   4  client9->nowhere request',
+      '   3  ... tick ...',
+      '   4  client9->nowhere read()',
     ]);
   });
 

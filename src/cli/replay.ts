@@ -12,8 +12,9 @@ import { InputError } from '../core/model.ts';
 import { loadTrace, replayTrace, TraceError, type ReplayResult, type TraceFile } from '../trace/trace.ts';
 import { transcriptFileName, transcriptOf } from '../trace/transcript.ts';
 import { renderHtmlChart } from '../render/html.ts';
+import type { ClientLanes } from '../core/model.ts';
 import { renderSteps } from '../render/text.ts';
-import { renderChart } from '../render/chart.ts';
+import { renderRunChart } from '../render/chart.ts';
 import { writeText } from './files.ts';
 
 const TRACES_DIR = 'traces';
@@ -53,7 +54,7 @@ export function replayCommand(argv: readonly string[]): number {
     const steps = trace.steps.map((s, i) => ({ label: s.label, state: r.states[i + 1] }));
     const nodeIds = r.model.nodeIds;
     if (values.chart && nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${trace.model} is not one`);
-    console.log(values.chart ? renderChart(nodeIds!, trace.steps, trace.cycleStart) : renderSteps(r.states[0], steps));
+    console.log(values.chart ? renderRunChart(r.model, r.states, trace.steps, trace.cycleStart) : renderSteps(r.states[0], steps));
     console.log(r.reproduced ? `reproduced: ${r.observed}` : `NOT reproduced: ${r.observed}`);
   }
   return r.reproduced ? 0 : 1;
@@ -67,6 +68,7 @@ function writeHtml(out: string, trace: TraceFile, r: ReplayResult): void {
     title: `${trace.model} (${trace.variant}): ${trace.outcome} of ${trace.property}`,
     subtitle: `${trace.description ?? ''} params ${JSON.stringify(trace.params)}`,
     nodeIds,
+    ...(r.model.clientLanes === undefined ? {} : { clientLanes: r.model.clientLanes as ClientLanes<unknown, unknown> }),
     init: r.states[0],
     steps: trace.steps.map((s, i) => ({ label: s.label, action: s.action, state: r.states[i + 1] })),
     cycleStart: trace.cycleStart,

@@ -1,7 +1,7 @@
 // Text and JSON reports of `faultline check`: one check in full, the check --all table.
 
 import { renderSteps } from '../render/text.ts';
-import { renderChart } from '../render/chart.ts';
+import { renderRunChart } from '../render/chart.ts';
 import type { Outcome } from '../verify/check.ts';
 
 const fmt = new Intl.NumberFormat('en-US');
@@ -54,14 +54,15 @@ export function renderCheck(o: Outcome, chart = false): string {
       : `Invariant ${v.property} violated`;
     lines.push(`  ${title} after ${v.steps} steps: ${v.message}`);
     if (v.cycleStart !== undefined) lines.push(`    (the cycle starts after step ${v.cycleStart} and returns to that state)`);
-    lines.push(chart && nodeIds !== undefined ? renderChart(nodeIds, v.run.steps, v.cycleStart) : renderSteps(v.run.init, v.run.steps, '    '));
+    const drawn = chart ? renderRunChart(o.check.instance.model, [v.run.init, ...v.run.steps.map((s) => s.state)], v.run.steps, v.cycleStart) : undefined;
+    lines.push(drawn ?? renderSteps(v.run.init, v.run.steps, '    '));
   }
   return lines.join('\n');
 }
 
 /** Columns of the check --all table; params come last, as they vary most in length. */
 const COLUMNS = [
-  { title: 'model', width: 12, right: false },
+  { title: 'model', width: 15, right: false },
   { title: 'variant / scenario', width: 50, right: false },
   { title: 'expected', width: 30, right: false },
   { title: 'distinct', width: 11, right: true },

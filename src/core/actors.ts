@@ -12,11 +12,31 @@
 // delivered (TCP-like; ZAB needs it). Faults are explicit actions with budgets: drop,
 // duplicate, crash (volatile state and timers lost, persisted state kept), restart, partition
 // into two sides (messages across are lost while it lasts) and heal. Timers fire as
-// nondeterministic actions while armed: abstract time, no clocks.
+// nondeterministic actions while armed.
+//
+// Clients (optional): each runs a script of operations, one at a time, against the service.
+// A request carries (client, seq); a node answers with `reply` (history `return`), `fail`
+// (definitely not applied: history `fail`) or `redirect` (try the node it names). A client
+// with a `timeout` may give up waiting at any time (asynchronous: a timeout proves nothing),
+// then resends the same (client, seq) to the next node (failover), at most `retriesMax` times;
+// after that the operation's outcome is unknown (history `info`) and the client moves on.
+// Client links are reliable and instantaneous; a lost request or reply is a node that never
+// answers, which the client's timeout covers.
+//
+// Abstract time (optional, `time`): every node has a clock, an integer that `tick` actions
+// advance up to `timeMax`; with `skewMax` > 0 nodes tick one at a time and any two clocks
+// differ by at most `skewMax` at every instant (bounded skew; a bounded drift rate over a
+// bounded run gives such a bound, but the margin a protocol needs then grows with the lease or
+// timeout length, which this model does not express); with 0 one `tick` advances every clock.
+// A handler reads its node's clock as `ctx.now`; a timer set `at` a clock value fires only once
+// the node's clock has reached it (a reached deadline is forgotten: exact, clocks never go
+// back). Time is a budget like crashesMax: deadlines beyond `timeMax` are never reached, so a
+// result covers the runs that last at most `timeMax` ticks, and a state where every clock is at
+// `timeMax` is final (time ran out; not a deadlock).
 
-import type { Invariant, Model, Witness } from './model.ts';
+import type { ClientLanes, ClientMessage, Invariant, Model, Witness } from './model.ts';
 import { InputError } from './model.ts';
-import { compareValues, insertAt, updateAt } from './data.ts';
+import { canonicalJson, compareValues, insertAt, updateAt } from './data.ts';
 
 export type NodeId = string;
 
@@ -25,16 +45,28 @@ export type NodeInput<M, Op> =
   | { readonly kind: 'timeout'; readonly timer: string }
   /** A local choice the node may make on its own (vote yes / vote no), named by `internal`. */
   | { readonly kind: 'internal'; readonly choice: string }
-  | { readonly kind: 'request'; readonly client: number; readonly op: Op };
+  /** A client's operation; `seq` numbers the client's operations from 0, and a retry of the
+   * same operation carries the same seq (exactly-once servers key their client table on it). */
+  | { readonly kind: 'request'; readonly client: number; readonly seq: number; readonly op: Op };
 
 /** What a handler asks for, applied in order after the step. */
 export type Effect<M, D, R> =
   | { readonly kind: 'send'; readonly to: NodeId; readonly msg: M }
-  | { readonly kind: 'set-timer'; readonly timer: string }
+  /** Arms a timer; with `at` (systems with `time` only) it fires once the node's clock has
+   * reached that value. Setting an armed timer again replaces its deadline. */
+  | { readonly kind: 'set-timer'; readonly timer: string; readonly at?: number }
   | { readonly kind: 'cancel-timer'; readonly timer: string }
   /** Replace the node's durable record (survives crashes). */
   | { readonly kind: 'persist'; readonly data: D }
-  | { readonly kind: 'reply'; readonly client: number; readonly result: R };
+  /** Answers the client's outstanding request. With `seq`, an answer to any other request of
+   * the client (an earlier attempt's late answer) is ignored; without it, the client must
+   * have a request outstanding. */
+  | { readonly kind: 'reply'; readonly client: number; readonly result: R; readonly seq?: number }
+  /** The request definitely did not take effect and never will (history `fail`). */
+  | { readonly kind: 'fail'; readonly client: number; readonly seq?: number }
+  /** "Not me, ask `to`" (a follower naming its leader); without `to`, the client fails over to
+   * the next node. Counts as one of the client's retries. */
+  | { readonly kind: 'redirect'; readonly client: number; readonly seq?: number; readonly to?: NodeId };
 
 export interface HandlerResult<S, M, D, R> {
   readonly state: S;
@@ -45,6 +77,8 @@ export interface NodeContext {
   readonly id: NodeId;
   /** Every node of the system, in the system's order. */
   readonly nodes: readonly NodeId[];
+  /** The node's clock, in systems with `time` (absent otherwise). */
+  readonly now?: number;
 }
 
 /** One role's behaviour. Roles may differ per node (coordinator, participant, acceptor...). */
@@ -88,16 +122,34 @@ export interface FaultBudget {
 
 export interface ClientScript<Op> {
   readonly client: number;
-  /** The node the client sends its requests to. */
+  /** The node the client sends its first request to. */
   readonly node: NodeId;
-  /** Operations issued one at a time: the next only after the previous returned. */
+  /** Operations issued one at a time: the next only after the previous returned, failed or
+   * was given up. */
   readonly ops: readonly Op[];
+  /** Absent: the client waits for its answer forever (and only sends to a running node).
+   * Present: it may time out while waiting and resend to the next node, `retriesMax` times. */
+  readonly timeout?: { readonly retriesMax: number };
 }
 
-/** A client operation's invoke and return, as recorded in the system's history. */
+/** A client operation's events as recorded in the system's history (src/history reads them):
+ * invoke; then return (with its result), fail (not applied) or info (unknown, still pending). */
 export type HistoryEvent<Op, R> =
   | { readonly kind: 'invoke'; readonly client: number; readonly op: Op; readonly node: NodeId }
-  | { readonly kind: 'return'; readonly client: number; readonly result: R; readonly node: NodeId };
+  | { readonly kind: 'return'; readonly client: number; readonly result: R; readonly node: NodeId }
+  | { readonly kind: 'fail'; readonly client: number; readonly node: NodeId }
+  | { readonly kind: 'info'; readonly client: number; readonly node: NodeId };
+
+/** A client: `idle` with no operation outstanding; `waiting` for the answer to its request at
+ * `node`; `resend` when its operation must go (again) to `node` (after a timeout or redirect).
+ * `next` counts the operations invoked (the outstanding one has seq `next - 1`); `retries`
+ * counts the resends of the outstanding operation. */
+export interface ClientSlot {
+  readonly next: number;
+  readonly status: 'idle' | 'waiting' | 'resend';
+  readonly node: NodeId;
+  readonly retries: number;
+}
 
 export interface NodeSlot<S, D> {
   /** Undefined while the node is crashed. */
@@ -105,25 +157,37 @@ export interface NodeSlot<S, D> {
   readonly durable: D | undefined;
   /** Armed timers, sorted. */
   readonly timers: readonly string[];
+  /** In systems with `time`: the deadlines of the armed timers that have one, sorted by timer. */
+  readonly alarms?: readonly Alarm[];
+}
+
+export interface Alarm {
+  readonly timer: string;
+  readonly at: number;
 }
 
 export interface SystemState<S, M, D, Op, R> {
   readonly nodes: readonly NodeSlot<S, D>[];
   /** unordered: a sorted multiset of envelopes; fifo: channels in sorted order, each a queue. */
   readonly network: readonly Envelope<M>[];
-  /** For each client, how many of its ops were invoked, and whether one is outstanding. */
-  readonly clients: readonly { readonly next: number; readonly waiting: boolean }[];
+  readonly clients: readonly ClientSlot[];
   readonly history: readonly HistoryEvent<Op, R>[];
   readonly faults: { readonly drops: number; readonly duplicates: number; readonly crashes: number; readonly partitions: number };
   /** While partitioned: the node ids on one side (containing the first node), else undefined. */
   readonly partition: readonly NodeId[] | undefined;
+  /** In systems with `time`: each node's clock, in node order. */
+  readonly clocks?: readonly number[];
 }
 
 export type SystemAction<M> =
   | { readonly kind: 'deliver'; readonly envelope: Envelope<M> }
   | { readonly kind: 'timeout'; readonly node: NodeId; readonly timer: string }
   | { readonly kind: 'internal'; readonly node: NodeId; readonly choice: string }
-  | { readonly kind: 'request'; readonly client: number }
+  /** A client sends its next operation, or resends (`retry`) its outstanding one, to `to`. */
+  | { readonly kind: 'request'; readonly client: number; readonly to: NodeId; readonly op: unknown; readonly retry: boolean }
+  | { readonly kind: 'client-timeout'; readonly client: number }
+  /** Time passes: every clock (no skew), or one node's clock. */
+  | { readonly kind: 'tick'; readonly node?: NodeId }
   | { readonly kind: 'drop'; readonly envelope: Envelope<M> }
   | { readonly kind: 'duplicate'; readonly envelope: Envelope<M> }
   | { readonly kind: 'crash'; readonly node: NodeId }
@@ -147,18 +211,23 @@ function isFairAction(a: SystemAction<unknown>, fairness: Fairness): boolean {
       return timers === 'all' || (timers !== undefined && timers.includes(a.timer));
     }
     case 'request':
+    case 'client-timeout':
       return fairness?.requests === true;
+    case 'tick':
+      return true;
     default:
       return false;
   }
 }
 
-function describeFairness(fairness: Fairness): string {
+function describeFairness(fairness: Fairness, hasTime: boolean, hasClientTimeouts: boolean): string {
+  const requests = hasClientTimeouts ? 'client requests and timeouts' : 'client requests';
   const timers = fairness?.timers;
   const fairTimers = timers === 'all' ? 'every timer' : timers !== undefined && timers.length > 0 ? `the timers ${timers.join(', ')}` : undefined;
-  const fair = ['message delivery', 'local choices', ...(fairTimers ? [fairTimers] : []), ...(fairness?.requests ? ['client requests'] : [])];
-  const unfair = [...(fairTimers === 'every timer' ? [] : [fairTimers ? 'other timers' : 'timers']), ...(fairness?.requests ? [] : ['client requests'])];
-  return `weak fairness of ${fair.join(', ')}; ${unfair.join(' and ')} may never happen; faults eventually stop`;
+  const fair = ['message delivery', 'local choices', ...(hasTime ? ['clock ticks'] : []), ...(fairTimers ? [fairTimers] : []), ...(fairness?.requests ? [requests] : [])];
+  const unfair = [...(fairTimers === 'every timer' ? [] : [fairTimers ? 'other timers' : 'timers']), ...(fairness?.requests ? [] : [requests])];
+  const never = unfair.length === 0 ? '' : `; ${unfair.join(' and ')} may never happen`;
+  return `weak fairness of ${fair.join(', ')}${never}; faults eventually stop`;
 }
 
 export interface ActorSystemSpec<S, M, D, Op, R> {
@@ -167,6 +236,8 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
   readonly timeouts?: TimeoutSemantics;
   readonly faults?: FaultBudget;
   readonly clients?: readonly ClientScript<Op>[];
+  /** Abstract time: clocks up to `timeMax`, any two at most `skewMax` apart (default 0). */
+  readonly time?: { readonly timeMax: number; readonly skewMax?: number };
   readonly invariants: readonly Invariant<SystemState<S, M, D, Op, R>>[];
   readonly sometimes: readonly Witness<SystemState<S, M, D, Op, R>>[];
   /** The run's goal for liveness (e.g. every participant decided): a state where only faults
@@ -183,7 +254,10 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
   readonly fairness?: { readonly timers?: 'all' | readonly string[]; readonly requests?: boolean };
   /** Message in protocol words: `Prepare b=3`. */
   readonly describeMessage: (msg: M) => string;
+  /** A client operation in words (`write(1)`), for request labels; defaults to its text. */
   readonly describeOp?: (op: Op) => string;
+  /** A result in words (`ok`, `1`), for reply arrows in charts; defaults to its text. */
+  readonly describeResult?: (result: R) => string;
 }
 
 export type ActorModel<S, M, D, Op, R> = Model<SystemState<S, M, D, Op, R>, SystemAction<M>> & {
@@ -192,6 +266,7 @@ export type ActorModel<S, M, D, Op, R> = Model<SystemState<S, M, D, Op, R>, Syst
   /** Message delivery and local choices are weakly fair; timeouts and client requests are not. */
   isFair(action: SystemAction<M>): boolean;
   readonly nodeIds: readonly NodeId[];
+  readonly clientLanes: ClientLanes<SystemState<S, M, D, Op, R>, SystemAction<M>>;
 };
 
 export function actorSystem<S, M, D, Op, R>(spec: ActorSystemSpec<S, M, D, Op, R>): ActorModel<S, M, D, Op, R> {
@@ -205,10 +280,12 @@ class ActorSystem<S, M, D, Op, R> {
   private readonly semantics: NetworkSemantics;
   private readonly synchronous: boolean;
   private readonly budget: Required<Omit<FaultBudget, 'crashable'>> & { crashable: readonly NodeId[] };
+  private readonly scripts: readonly ClientScript<Op>[];
+  private readonly time: { readonly timeMax: number; readonly skewMax: number } | undefined;
 
   constructor(private readonly spec: ActorSystemSpec<S, M, D, Op, R>) {
     this.ids = spec.nodes.map((n) => n.id);
-    if (new Set(this.ids).size !== this.ids.length) throw new Error(`node ids must be distinct: ${this.ids.join(', ')}`);
+    if (new Set(this.ids).size !== this.ids.length) throw new InputError(`node ids must be distinct: ${this.ids.join(', ')}`);
     this.semantics = spec.network ?? 'unordered';
     if (!['unordered', 'fifo', 'set'].includes(this.semantics)) {
       throw new InputError(`unknown network semantics '${String(this.semantics)}' (unordered, fifo or set)`);
@@ -226,9 +303,19 @@ class ActorSystem<S, M, D, Op, R> {
       crashable: f.crashable ?? this.ids,
     };
     for (const [name, v] of Object.entries(this.budget)) {
-      if (typeof v === 'number' && !(Number.isInteger(v) && v >= 0)) throw new InputError(`${name} must be a non-negative integer, got ${v}`);
+      if (typeof v === 'number') nonNegativeInteger(name, v);
     }
-    for (const c of spec.clients ?? []) this.indexOf(c.node);
+    this.scripts = spec.clients ?? [];
+    this.scripts.forEach((c, k) => {
+      if (c.client !== k) throw new InputError(`client ${k} is numbered ${c.client}: clients are numbered 0, 1, ... in order`);
+      this.lookup(c.node, `client ${k}'s first node`);
+      if (c.timeout !== undefined) nonNegativeInteger(`client ${k}'s retriesMax`, c.timeout.retriesMax);
+    });
+    if (spec.time !== undefined) {
+      this.time = { timeMax: spec.time.timeMax, skewMax: spec.time.skewMax ?? 0 };
+      nonNegativeInteger('timeMax', this.time.timeMax);
+      nonNegativeInteger('skewMax', this.time.skewMax);
+    }
   }
 
   model(): ActorModel<S, M, D, Op, R> {
@@ -240,17 +327,28 @@ class ActorSystem<S, M, D, Op, R> {
       invariants: spec.invariants,
       sometimes: spec.sometimes,
       describe: (a) => this.describe(a),
-      isFinal: spec.isFinal ?? spec.goal,
+      isFinal: this.isFinal(),
       isFault: (a) => FAULT_KINDS.has(a.kind),
       isFair: (a) => isFairAction(a, spec.fairness),
-      fairness: describeFairness(spec.fairness),
+      fairness: describeFairness(spec.fairness, this.time !== undefined, this.scripts.some((c) => c.timeout !== undefined)),
       ...(spec.goal === undefined ? {} : { goal: spec.goal }),
       nodeIds: this.ids,
+      clientLanes: { ids: this.scripts.map((c) => `client${c.client}`), messages: (b, a, s) => this.clientMessages(b, a, s) },
     };
   }
 
-  private ctx(i: number): NodeContext {
-    return { id: this.ids[i], nodes: this.ids };
+  /** Where a run may end: the model's isFinal (default its goal), or, with time, once every
+   * clock has reached timeMax: time has run out, so what is left is the bound, not a deadlock. */
+  private isFinal(): ((s: Sys<S, M, D, Op, R>) => boolean) | undefined {
+    const own = this.spec.isFinal ?? this.spec.goal;
+    const time = this.time;
+    if (time === undefined) return own;
+    const outOfTime = (s: Sys<S, M, D, Op, R>) => s.clocks!.every((c) => c >= time.timeMax);
+    return own === undefined ? outOfTime : (s) => own(s) || outOfTime(s);
+  }
+
+  private ctx(i: number, sys: Sys<S, M, D, Op, R>): NodeContext {
+    return sys.clocks === undefined ? { id: this.ids[i], nodes: this.ids } : { id: this.ids[i], nodes: this.ids, now: sys.clocks[i] };
   }
 
   private indexOf(id: NodeId): number {
@@ -259,17 +357,36 @@ class ActorSystem<S, M, D, Op, R> {
     return i;
   }
 
+  /** indexOf for names given by the model's author: a wrong one is bad input, one line. */
+  private lookup(id: NodeId, what: string): number {
+    const i = this.ids.indexOf(id);
+    if (i < 0) throw new InputError(`${what} is '${id}', which is not a node (nodes: ${this.ids.join(', ')})`);
+    return i;
+  }
+
   private initial(): Sys<S, M, D, Op, R> {
-    let sys: Sys<S, M, D, Op, R> = {
-      nodes: this.ids.map(() => ({ state: undefined, durable: undefined, timers: [] })),
-      network: [],
-      clients: (this.spec.clients ?? []).map(() => ({ next: 0, waiting: false })),
-      history: [],
-      faults: { drops: 0, duplicates: 0, crashes: 0, partitions: 0 },
-      partition: undefined,
-    };
+    const timed = this.time !== undefined;
+    let sys: Sys<S, M, D, Op, R> = withParts(
+      {
+        nodes: [],
+        network: [],
+        clients: [],
+        history: [],
+        faults: { drops: 0, duplicates: 0, crashes: 0, partitions: 0 },
+        partition: undefined,
+        ...(timed ? { clocks: this.ids.map(() => 0) } : {}),
+      },
+      this.ids.map(() => nodeSlot<S, D>(undefined, undefined, [], timed ? [] : undefined)),
+      [],
+      this.scripts.map((c) => ({ next: 0, status: 'idle', node: c.node, retries: 0 })),
+      [],
+    );
     this.spec.nodes.forEach((n, i) => {
-      sys = this.apply(sys, i, n.spec.init(this.ctx(i)));
+      const result = n.spec.init(this.ctx(i, sys));
+      for (const e of result.effects ?? []) {
+        if (e.kind === 'send') this.lookup(e.to, `a message ${this.ids[i]} sends in init (${this.spec.describeMessage(e.msg)}) goes to a node that`);
+      }
+      sys = this.apply(sys, i, result);
     });
     return sys;
   }
@@ -281,6 +398,7 @@ class ActorSystem<S, M, D, Op, R> {
     const effects = result.effects ?? [];
     if (effects.length === 0 && result.state === old.state) return sys;
     let timers = old.timers;
+    let alarms = old.alarms;
     let durable = old.durable;
     let network = sys.network;
     let history = sys.history;
@@ -294,18 +412,23 @@ class ActorSystem<S, M, D, Op, R> {
           break;
         case 'set-timer':
           timers = addTimer(timers, e.timer);
+          if (e.at !== undefined && alarms === undefined) throw new Error(`${id} set timer ${e.timer} at ${e.at}, but the system has no time`);
+          // A deadline already reached is not kept (see tick).
+          if (alarms !== undefined) alarms = setAlarm(alarms, e.timer, e.at !== undefined && e.at > sys.clocks![i] ? e.at : undefined);
           break;
         case 'cancel-timer':
           if (timers.includes(e.timer)) timers = timers.filter((t) => t !== e.timer);
+          if (alarms !== undefined) alarms = setAlarm(alarms, e.timer, undefined);
           break;
         case 'persist':
           durable = e.data;
           break;
-        case 'reply': {
-          const c = clients[e.client];
-          if (c === undefined || !c.waiting) throw new Error(`${id} replied to client ${e.client}, which has no outstanding request`);
-          clients = updateAt(clients, e.client, { ...c, waiting: false });
-          history = [...history, { kind: 'return', client: e.client, result: e.result, node: id }];
+        case 'reply':
+        case 'fail':
+        case 'redirect': {
+          const answered = this.answer(clients, history, id, e);
+          clients = answered.clients;
+          history = answered.history;
           break;
         }
         default: {
@@ -315,18 +438,60 @@ class ActorSystem<S, M, D, Op, R> {
       }
     }
     const slot: NodeSlot<S, D> =
-      result.state === old.state && timers === old.timers && durable === old.durable
+      result.state === old.state && timers === old.timers && durable === old.durable && alarms === old.alarms
         ? old
-        : { state: result.state, durable, timers };
-    // Built field by field (no spread), in the order of `initial`, so states keep one shape.
+        : nodeSlot(result.state, durable, timers, alarms);
+    return withParts(sys, slot === old ? sys.nodes : updateAt(sys.nodes, i, slot), network, clients, history);
+  }
+
+  /** A node's answer to a client: accepted if it answers the client's outstanding operation
+   * (any attempt of it), ignored if `seq` names another. */
+  private answer(
+    clients: readonly ClientSlot[],
+    history: readonly HistoryEvent<Op, R>[],
+    node: NodeId,
+    e: Extract<Effect<M, D, R>, { kind: 'reply' | 'fail' | 'redirect' }>,
+  ): { clients: readonly ClientSlot[]; history: readonly HistoryEvent<Op, R>[] } {
+    const c = clients[e.client];
+    if (c === undefined) throw new Error(`${node} answered client ${e.client}, which does not exist`);
+    const outstanding = c.status !== 'idle';
+    if (e.seq === undefined ? !outstanding : !outstanding || e.seq !== c.next - 1) {
+      if (e.seq !== undefined) return { clients, history };
+      throw new Error(`${node} answered client ${e.client}, which has no outstanding request`);
+    }
+    const client = e.client;
+    switch (e.kind) {
+      case 'reply':
+        return { clients: updateAt(clients, client, { ...c, status: 'idle' }), history: [...history, { kind: 'return', client, result: e.result, node }] };
+      case 'fail':
+        return { clients: updateAt(clients, client, { ...c, status: 'idle' }), history: [...history, { kind: 'fail', client, node }] };
+      case 'redirect': {
+        if (c.status === 'resend') return { clients, history };
+        const to = e.to === undefined ? this.nextNode(node) : (this.indexOf(e.to), e.to);
+        return this.retryOrGiveUp(clients, history, client, to);
+      }
+    }
+  }
+
+  /** After a timeout or redirect: resend to `to` if retries remain, else record the outcome
+   * as unknown (`info`) and move on to the next operation. */
+  private retryOrGiveUp(
+    clients: readonly ClientSlot[],
+    history: readonly HistoryEvent<Op, R>[],
+    client: number,
+    to: NodeId,
+  ): { clients: readonly ClientSlot[]; history: readonly HistoryEvent<Op, R>[] } {
+    const c = clients[client];
+    const retriesMax = this.scripts[client].timeout?.retriesMax ?? 0;
+    if (c.retries < retriesMax) return { clients: updateAt(clients, client, { ...c, status: 'resend', node: to }), history };
     return {
-      nodes: slot === old ? sys.nodes : updateAt(sys.nodes, i, slot),
-      network,
-      clients,
-      history,
-      faults: sys.faults,
-      partition: sys.partition,
+      clients: updateAt(clients, client, { next: c.next, status: 'idle', node: to, retries: 0 }),
+      history: [...history, { kind: 'info', client, node: c.node }],
     };
+  }
+
+  private nextNode(id: NodeId): NodeId {
+    return this.ids[(this.indexOf(id) + 1) % this.ids.length];
   }
 
   /** Adds a message: in a sorted multiset (unordered), or at the end of its channel (fifo,
@@ -360,22 +525,55 @@ class ActorSystem<S, M, D, Op, R> {
     sys.nodes.forEach((slot, i) => {
       const internal = this.spec.nodes[i].spec.internal;
       if (slot.state === undefined || internal === undefined) return;
-      for (const choice of internal(slot.state, this.ctx(i))) out.push({ kind: 'internal', node: this.ids[i], choice });
+      for (const choice of internal(slot.state, this.ctx(i, sys))) out.push({ kind: 'internal', node: this.ids[i], choice });
     });
     // Synchronous timeouts: pending deliveries and local steps all come before any timeout.
     const quiet = !this.synchronous || out.length === 0;
     sys.nodes.forEach((slot, i) => {
       if (slot.state === undefined || !quiet) return;
-      for (const timer of slot.timers) out.push({ kind: 'timeout', node: this.ids[i], timer });
-    });
-    (this.spec.clients ?? []).forEach((c, client) => {
-      const st = sys.clients[client];
-      if (!st.waiting && st.next < c.ops.length && sys.nodes[this.indexOf(c.node)].state !== undefined) {
-        out.push({ kind: 'request', client });
+      for (const timer of slot.timers) {
+        if (this.due(sys, i, slot, timer)) out.push({ kind: 'timeout', node: this.ids[i], timer });
       }
     });
+    this.clientActions(sys, out);
+    this.tickActions(sys, out);
     this.faultActions(sys, deliverable, out);
     return out;
+  }
+
+  /** Whether an armed timer may fire: always, unless it has a deadline the clock has not reached. */
+  private due(sys: Sys<S, M, D, Op, R>, i: number, slot: NodeSlot<S, D>, timer: string): boolean {
+    const alarm = slot.alarms?.find((a) => a.timer === timer);
+    return alarm === undefined || sys.clocks![i] >= alarm.at;
+  }
+
+  private clientActions(sys: Sys<S, M, D, Op, R>, out: SystemAction<M>[]): void {
+    this.scripts.forEach((script, client) => {
+      const c = sys.clients[client];
+      const up = sys.nodes[this.indexOf(c.node)].state !== undefined;
+      // A client without a timeout would wait forever on a crashed node: it sends only to a
+      // running one. With a timeout, a request to a crashed node is lost and times out.
+      const reachable = up || script.timeout !== undefined;
+      if (c.status === 'idle' && c.next < script.ops.length && reachable) {
+        out.push({ kind: 'request', client, to: c.node, op: script.ops[c.next], retry: false });
+      }
+      if (c.status === 'resend' && reachable) out.push({ kind: 'request', client, to: c.node, op: script.ops[c.next - 1], retry: true });
+      if (c.status === 'waiting' && script.timeout !== undefined) out.push({ kind: 'client-timeout', client });
+    });
+  }
+
+  private tickActions(sys: Sys<S, M, D, Op, R>, out: SystemAction<M>[]): void {
+    const clocks = sys.clocks;
+    if (this.time === undefined || clocks === undefined) return;
+    const { timeMax, skewMax } = this.time;
+    if (skewMax === 0) {
+      if (clocks[0] < timeMax) out.push({ kind: 'tick' });
+      return;
+    }
+    const slowest = Math.min(...clocks);
+    clocks.forEach((c, i) => {
+      if (c < timeMax && c + 1 - slowest <= skewMax) out.push({ kind: 'tick', node: this.ids[i] });
+    });
   }
 
   /** Messages that may be delivered next: all distinct ones (unordered) or channel heads. */
@@ -416,20 +614,28 @@ class ActorSystem<S, M, D, Op, R> {
     switch (a.kind) {
       case 'deliver': {
         const i = this.indexOf(a.envelope.to);
-        const rest = withNodesAndNetwork(sys, sys.nodes, this.remove(sys.network, a.envelope));
+        const rest = withParts(sys, sys.nodes, this.remove(sys.network, a.envelope), sys.clients, sys.history);
         return this.handle(rest, i, { kind: 'receive', from: a.envelope.from, msg: a.envelope.msg });
       }
       case 'timeout': {
         const i = this.indexOf(a.node);
         const slot = sys.nodes[i];
         const timers = slot.timers.filter((t) => t !== a.timer);
-        const disarmed = withNodesAndNetwork(sys, updateAt(sys.nodes, i, { state: slot.state, durable: slot.durable, timers }), sys.network);
+        const alarms = slot.alarms === undefined ? undefined : setAlarm(slot.alarms, a.timer, undefined);
+        const disarmed = withParts(sys, updateAt(sys.nodes, i, nodeSlot(slot.state, slot.durable, timers, alarms)), sys.network, sys.clients, sys.history);
         return this.handle(disarmed, i, { kind: 'timeout', timer: a.timer });
       }
       case 'internal':
         return this.handle(sys, this.indexOf(a.node), { kind: 'internal', choice: a.choice });
       case 'request':
         return this.request(sys, a.client);
+      case 'client-timeout': {
+        const c = sys.clients[a.client];
+        const { clients, history } = this.retryOrGiveUp(sys.clients, sys.history, a.client, this.nextNode(c.node));
+        return withParts(sys, sys.nodes, sys.network, clients, history);
+      }
+      case 'tick':
+        return this.tick(sys, a.node);
       case 'drop':
         return { ...sys, network: this.remove(sys.network, a.envelope), faults: { ...sys.faults, drops: sys.faults.drops + 1 } };
       case 'duplicate':
@@ -440,7 +646,7 @@ class ActorSystem<S, M, D, Op, R> {
         const i = this.indexOf(a.node);
         const node = this.spec.nodes[i].spec;
         const durable = sys.nodes[i].durable;
-        const result = node.restart ? node.restart(durable, this.ctx(i)) : node.init(this.ctx(i));
+        const result = node.restart ? node.restart(durable, this.ctx(i, sys)) : node.init(this.ctx(i, sys));
         return this.apply(sys, i, result);
       }
       case 'partition':
@@ -462,19 +668,35 @@ class ActorSystem<S, M, D, Op, R> {
   private handle(sys: Sys<S, M, D, Op, R>, i: number, input: NodeInput<M, Op>): Sys<S, M, D, Op, R> {
     const state = sys.nodes[i].state;
     if (state === undefined) throw new Error(`${this.ids[i]} is crashed and cannot handle ${input.kind}`);
-    return this.apply(sys, i, this.spec.nodes[i].spec.handle(state, input, this.ctx(i)));
+    return this.apply(sys, i, this.spec.nodes[i].spec.handle(state, input, this.ctx(i, sys)));
   }
 
+  /** The client sends its next operation (recorded as invoked), or resends its outstanding
+   * one with the same seq. A request to a crashed node is lost. */
   private request(sys: Sys<S, M, D, Op, R>, client: number): Sys<S, M, D, Op, R> {
-    const script = this.spec.clients![client];
-    const op = script.ops[sys.clients[client].next];
-    const i = this.indexOf(script.node);
-    const invoked: Sys<S, M, D, Op, R> = {
-      ...sys,
-      clients: updateAt(sys.clients, client, { next: sys.clients[client].next + 1, waiting: true }),
-      history: [...sys.history, { kind: 'invoke', client, op, node: script.node }],
-    };
-    return this.handle(invoked, i, { kind: 'request', client, op });
+    const c = sys.clients[client];
+    const resend = c.status === 'resend';
+    const seq = resend ? c.next - 1 : c.next;
+    const op = this.scripts[client].ops[seq];
+    const sent: ClientSlot = { next: seq + 1, status: 'waiting', node: c.node, retries: resend ? c.retries + 1 : 0 };
+    const history = resend ? sys.history : [...sys.history, { kind: 'invoke' as const, client, op, node: c.node }];
+    const invoked = withParts(sys, sys.nodes, sys.network, updateAt(sys.clients, client, sent), history);
+    const i = this.indexOf(c.node);
+    if (invoked.nodes[i].state === undefined) return invoked;
+    return this.handle(invoked, i, { kind: 'request', client, seq, op });
+  }
+
+  /** Advances one clock (or all), and forgets the deadlines now reached: a due timer behaves
+   * like a plain armed one from then on (clocks never go back), so keeping its deadline would
+   * only split one behaviour into several states. */
+  private tick(sys: Sys<S, M, D, Op, R>, node: NodeId | undefined): Sys<S, M, D, Op, R> {
+    const clocks = sys.clocks!.map((c, i) => (node === undefined || this.ids[i] === node ? c + 1 : c));
+    const nodes = sys.nodes.map((slot, i) => {
+      const alarms = slot.alarms;
+      if (alarms === undefined || !alarms.some((x) => x.at <= clocks[i])) return slot;
+      return nodeSlot(slot.state, slot.durable, slot.timers, alarms.filter((x) => x.at > clocks[i]));
+    });
+    return { ...sys, nodes, clocks };
   }
 
   /** Volatile state and timers are lost; the durable record stays. Under fifo semantics the
@@ -482,9 +704,10 @@ class ActorSystem<S, M, D, Op, R> {
   private crash(sys: Sys<S, M, D, Op, R>, i: number): Sys<S, M, D, Op, R> {
     const id = this.ids[i];
     const network = this.semantics === 'fifo' ? sys.network.filter((e) => e.from !== id && e.to !== id) : sys.network;
+    const slot = sys.nodes[i];
     return {
       ...sys,
-      nodes: updateAt(sys.nodes, i, { state: undefined, durable: sys.nodes[i].durable, timers: [] }),
+      nodes: updateAt(sys.nodes, i, nodeSlot<S, D>(undefined, slot.durable, [], slot.alarms === undefined ? undefined : [])),
       network,
       faults: { ...sys.faults, crashes: sys.faults.crashes + 1 },
     };
@@ -504,6 +727,14 @@ class ActorSystem<S, M, D, Op, R> {
     return out;
   }
 
+  private describeOp(op: Op): string {
+    return this.spec.describeOp ? this.spec.describeOp(op) : plainText(op);
+  }
+
+  private describeResult(result: R): string {
+    return this.spec.describeResult ? this.spec.describeResult(result) : plainText(result);
+  }
+
   private describe(a: SystemAction<M>): string {
     const msg = (e: Envelope<M>) => `${e.from}->${e.to} ${this.spec.describeMessage(e.msg)}`;
     switch (a.kind) {
@@ -513,10 +744,12 @@ class ActorSystem<S, M, D, Op, R> {
         return `timeout ${a.node} ${a.timer}`;
       case 'internal':
         return `${a.node} ${a.choice}`;
-      case 'request': {
-        const c = this.spec.clients![a.client];
-        return `client${a.client}->${c.node} request`;
-      }
+      case 'request':
+        return `client${a.client}->${a.to} ${a.retry ? 'retry ' : ''}${this.describeOp(a.op as Op)}`;
+      case 'client-timeout':
+        return `client${a.client} timeout`;
+      case 'tick':
+        return a.node === undefined ? 'tick' : `tick ${a.node}`;
       case 'drop':
         return `drop ${msg(a.envelope)}`;
       case 'duplicate':
@@ -531,16 +764,62 @@ class ActorSystem<S, M, D, Op, R> {
         return 'heal partition';
     }
   }
+
+  /** The client lanes' view of a step (Model.clientLanes): requests first, then answers. */
+  private clientMessages(before: Sys<S, M, D, Op, R>, a: SystemAction<M>, after: Sys<S, M, D, Op, R>): ClientMessage[] {
+    const requests: ClientMessage[] = [];
+    const answers: ClientMessage[] = [];
+    for (const e of after.history.slice(before.history.length)) {
+      const client = `client${e.client}`;
+      if (e.kind === 'invoke') requests.push({ client, node: e.node, direction: 'request', text: this.describeOp(e.op) });
+      if (e.kind === 'return') answers.push({ client, node: e.node, direction: 'answer', text: this.describeResult(e.result) });
+      if (e.kind === 'fail') answers.push({ client, node: e.node, direction: 'answer', text: 'fail' });
+    }
+    after.clients.forEach((c, k) => {
+      const was = before.clients[k];
+      if (a.kind === 'request' && a.retry && a.client === k) {
+        requests.push({ client: `client${k}`, node: a.to, direction: 'request', text: `retry ${this.describeOp(a.op as Op)}` });
+      }
+      if (c.status === 'resend' && was.status !== 'resend' && a.kind !== 'client-timeout') {
+        answers.push({ client: `client${k}`, node: was.node, direction: 'answer', text: `redirect ${c.node}` });
+      }
+    });
+    return [...requests, ...answers];
+  }
 }
 
-/** `sys` with its nodes and network replaced, built field by field (a spread costs more, and
- * this keeps the key order of `initial`). */
-function withNodesAndNetwork<S, M, D, Op, R>(
+/** `sys` with its nodes, network, clients and history replaced, built field by field (a spread
+ * costs more) in one key order, so every state of a system has one shape. */
+function withParts<S, M, D, Op, R>(
   sys: Sys<S, M, D, Op, R>,
   nodes: readonly NodeSlot<S, D>[],
   network: readonly Envelope<M>[],
+  clients: readonly ClientSlot[],
+  history: readonly HistoryEvent<Op, R>[],
 ): Sys<S, M, D, Op, R> {
-  return { nodes, network, clients: sys.clients, history: sys.history, faults: sys.faults, partition: sys.partition };
+  return sys.clocks === undefined
+    ? { nodes, network, clients, history, faults: sys.faults, partition: sys.partition }
+    : { nodes, network, clients, history, faults: sys.faults, partition: sys.partition, clocks: sys.clocks };
+}
+
+function nodeSlot<S, D>(state: S | undefined, durable: D | undefined, timers: readonly string[], alarms: readonly Alarm[] | undefined): NodeSlot<S, D> {
+  return alarms === undefined ? { state, durable, timers } : { state, durable, timers, alarms };
+}
+
+/** Sets (at a number) or clears (undefined) a timer's deadline; alarms stay sorted by timer. */
+function setAlarm(alarms: readonly Alarm[], timer: string, at: number | undefined): readonly Alarm[] {
+  const rest = alarms.filter((x) => x.timer !== timer);
+  if (at === undefined) return rest.length === alarms.length ? alarms : rest;
+  return [...rest, { timer, at }].sort((x, y) => (x.timer < y.timer ? -1 : x.timer > y.timer ? 1 : 0));
+}
+
+/** A value in words when the model gives no describer: a string as it is, else its JSON. */
+function plainText(value: unknown): string {
+  return typeof value === 'string' ? value : canonicalJson(value);
+}
+
+function nonNegativeInteger(name: string, v: number): void {
+  if (!(Number.isInteger(v) && v >= 0)) throw new InputError(`${name} must be a non-negative integer, got ${v}`);
 }
 
 /** Arms a timer: timers are a sorted list of names. */

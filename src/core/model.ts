@@ -47,6 +47,27 @@ export interface Model<S, A> {
   /** The nodes of an actor system, in chart order (message sequence charts draw one lane
    * per node). Absent for models that are not actor systems. */
   readonly nodeIds?: readonly string[];
+  /** The clients of an actor system, drawn as lanes left of the nodes' with their requests and
+   * answers. Absent for models without clients. */
+  readonly clientLanes?: ClientLanes<S, A>;
+}
+
+/** What a message sequence chart needs to draw clients. */
+export interface ClientLanes<S, A> {
+  /** Lane names, in chart order: `client0`, `client1`... */
+  readonly ids: readonly string[];
+  /** The messages between clients and nodes that the step from `before` by `action` to `after`
+   * carried, in order: a request sent (or resent), an answer received (a reply, a failure, a
+   * redirect). */
+  messages(before: S, action: A, after: S): readonly ClientMessage[];
+}
+
+export interface ClientMessage {
+  readonly client: string;
+  readonly node: string;
+  readonly direction: 'request' | 'answer';
+  /** In protocol words: `write(1)`, `ok`, `redirect n2`. */
+  readonly text: string;
 }
 
 /** A model with every optional hook filled in: what every engine (explorer, liveness,
@@ -101,6 +122,7 @@ export function withDefaults<S, A>(model: Model<S, A>): CompleteModel<S, A> {
     hasGoal: model.goal !== undefined || model.isFinal !== undefined,
     hasCanonical: model.canonical !== undefined,
     ...(model.nodeIds === undefined ? {} : { nodeIds: model.nodeIds }),
+    ...(model.clientLanes === undefined ? {} : { clientLanes: model.clientLanes }),
     [COMPLETE]: true,
   };
 }

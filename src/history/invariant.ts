@@ -15,7 +15,8 @@ import { VerdictMemo } from './verdict-memo.ts';
 
 type RecordedEvent =
   | { readonly kind: 'invoke'; readonly client: number; readonly op: unknown }
-  | { readonly kind: 'return'; readonly client: number; readonly result: unknown };
+  | { readonly kind: 'return'; readonly client: number; readonly result: unknown }
+  | { readonly kind: 'fail' | 'info'; readonly client: number };
 
 interface WithHistory {
   readonly history: readonly RecordedEvent[];

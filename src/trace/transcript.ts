@@ -8,7 +8,7 @@
 
 import { InputError } from '../core/model.ts';
 import { renderSteps } from '../render/text.ts';
-import { renderChart } from '../render/chart.ts';
+import { renderRunChart } from '../render/chart.ts';
 import type { ReplayResult, TraceFile } from './trace.ts';
 
 const REWRITE = 'npx faultline replay --rewrite';
@@ -27,8 +27,8 @@ export function transcriptOf(trace: TraceFile, replayed: ReplayResult): string {
   }
   const steps = trace.steps.map((s, i) => ({ label: s.label, state: replayed.states[i + 1] }));
   const sections = [header(trace).join('\n'), `steps:\n${renderSteps(replayed.states[0], steps)}`];
-  const nodeIds = replayed.model.nodeIds;
-  if (nodeIds !== undefined) sections.push(`chart:\n${renderChart(nodeIds, trace.steps, trace.cycleStart)}`);
+  const chart = renderRunChart(replayed.model, replayed.states, trace.steps, trace.cycleStart);
+  if (chart !== undefined) sections.push(`chart:\n${chart}`);
   sections.push(`${replayed.reproduced ? 'reproduced' : 'NOT reproduced'}: ${replayed.observed}`);
   return `${sections.join('\n\n')}\n`;
 }
