@@ -36,7 +36,7 @@
 // candidate, and only echoed back by voters (a voter never reads another node's clock).
 // There is no renewal: a leader campaigns again, like anyone, once its own promise ends.
 
-import type { HandlerResult, NodeContext, NodeId, NodeInput, NodeSpec } from '../../src/core/actors.ts';
+import { clockOf, type HandlerResult, type NodeContext, type NodeId, type NodeInput, type NodeSpec } from '../../src/core/actors.ts';
 
 export type LeaseMsg =
   | { readonly type: 'RequestLease'; readonly epoch: number }
@@ -72,12 +72,6 @@ export interface LeaseConfig {
 type Result = HandlerResult<LeaseNode, LeaseMsg, never, never>;
 
 const CAMPAIGN = 'campaign';
-
-/** The node's clock. Lease nodes run only in systems with time. */
-export function clockOf(ctx: NodeContext): number {
-  if (ctx.now === undefined) throw new Error(`${ctx.id} has no clock: the lease model needs a system with time`);
-  return ctx.now;
-}
 
 function majority(ctx: NodeContext): number {
   return Math.floor(ctx.nodes.length / 2) + 1;

@@ -81,6 +81,13 @@ export interface NodeContext {
   readonly now?: number;
 }
 
+/** The node's clock, for handlers of systems with `time` (an assertion: a timed protocol run
+ * without time is a mistake in the model, not a protocol outcome). */
+export function clockOf(ctx: NodeContext): number {
+  if (ctx.now === undefined) throw new Error(`${ctx.id} has no clock: this protocol needs a system with time`);
+  return ctx.now;
+}
+
 /** One role's behaviour. Roles may differ per node (coordinator, participant, acceptor...). */
 export interface NodeSpec<S, M, D, Op, R> {
   /** The node's state at system start (and its first effects, e.g. arming a timer). */
