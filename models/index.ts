@@ -11,6 +11,7 @@ import { paxosDefinition } from './paxos/index.ts';
 import { paxosTlaDefinition } from './paxos-tla/index.ts';
 import { primaryBackupDefinition } from './primary-backup/index.ts';
 import { leaseDefinition } from './lease/index.ts';
+import { zookeeperSessionDefinition } from './zookeeper-session/index.ts';
 
 export const models: readonly ModelDefinition[] = [
   tCommitDefinition,
@@ -22,6 +23,7 @@ export const models: readonly ModelDefinition[] = [
   paxosTlaDefinition,
   primaryBackupDefinition,
   leaseDefinition,
+  zookeeperSessionDefinition,
 ];
 
 export function findModel(name: string): ModelDefinition {

@@ -116,11 +116,31 @@ interface Txn {
   readonly events: WatchEvent[];
   readonly zxid: number;
   readonly time: number;
+  readonly bugs: TreeBugs;
 }
 
-function begin(state: ZkState, at: TxnContext): Txn {
+/** Planted bugs for the model-checking models built on the reducer (models/zookeeper-session):
+ * each breaks one rule of the server on purpose. The default, no flag set, is the server. */
+export interface TreeBugs {
+  /** A watch stays set after it fires (watches are one-shot: WatchManager.triggerWatch). */
+  readonly watchFiresTwice?: boolean;
+  /** The sequence suffix comes from the parent's current number of children, so a number is
+   * reused after a delete (the server uses its count of creations). */
+  readonly sequenceFromChildCount?: boolean;
+  /** delete checks DELETE on the node itself instead of its parent. */
+  readonly deleteChecksNodeAcl?: boolean;
+  /** A failed multi keeps the effects of the ops before the failing one. */
+  readonly multiKeepsAppliedOps?: boolean;
+  /** Closing or expiring a session removes the session but leaves its ephemerals, to be
+   * removed later one by one (removeOrphanEphemeral): not atomically. */
+  readonly expiryLeavesEphemerals?: boolean;
+}
+
+const NO_BUGS: TreeBugs = {};
+
+function begin(state: ZkState, at: TxnContext, bugs: TreeBugs): Txn {
   assert(at.zxid > state.lastZxid, `zxid ${at.zxid} is not after the last one, ${state.lastZxid}`);
-  return { nodes: { ...state.nodes }, sessions: state.sessions.slice(), events: [], zxid: at.zxid, time: at.time };
+  return { nodes: { ...state.nodes }, sessions: state.sessions.slice(), events: [], zxid: at.zxid, time: at.time, bugs };
 }
 
 /** Fires and removes the watches of `kind` on `path`, one event per session (a session with
@@ -132,6 +152,7 @@ function trigger(tx: Txn, path: string, type: EventType, kind: 'data' | 'child' 
     const child = kind !== 'data' && setHas(s.childWatches, path);
     if (!data && !child) return s;
     tx.events.push({ session: s.id, type, path });
+    if (tx.bugs.watchFiresTwice) return s;
     return {
       ...s,
       dataWatches: data ? s.dataWatches.filter((p) => p !== path) : s.dataWatches,
@@ -156,7 +177,8 @@ function create(tx: Txn, session: Session, op: Extract<MultiOp, { kind: 'create'
   if (parent === undefined) return 'NoNode';
   if (!allowed(parent.acl, Perms.CREATE, session)) return 'NoAuth';
   const sequential = op.mode === 'persistent-sequential' || op.mode === 'ephemeral-sequential';
-  const path = sequential ? op.path + sequenceSuffix(parent.stat.cversion) : op.path;
+  const counter = tx.bugs.sequenceFromChildCount ? parent.children.length : parent.stat.cversion;
+  const path = sequential ? op.path + sequenceSuffix(counter) : op.path;
   if (tx.nodes[path] !== undefined) return 'NodeExists';
   if (parent.stat.ephemeralOwner !== 0) return 'NoChildrenForEphemerals';
   const ephemeral = op.mode === 'ephemeral' || op.mode === 'ephemeral-sequential';
@@ -200,9 +222,10 @@ function del(tx: Txn, session: Session, op: Extract<MultiOp, { kind: 'delete' }>
   if (SPECIAL_PATHS.includes(op.path)) return 'BadArguments';
   const parent = tx.nodes[parentPath(op.path)];
   if (parent === undefined) return 'NoNode';
-  if (!allowed(parent.acl, Perms.DELETE, session)) return 'NoAuth';
   const node = tx.nodes[op.path];
+  if (!tx.bugs.deleteChecksNodeAcl && !allowed(parent.acl, Perms.DELETE, session)) return 'NoAuth';
   if (node === undefined) return 'NoNode';
+  if (tx.bugs.deleteChecksNodeAcl && !allowed(node.acl, Perms.DELETE, session)) return 'NoAuth';
   if (!versionMatches(node.stat.version, op.version)) return 'BadVersion';
   if (node.children.length > 0) return 'NotEmpty';
   removeNode(tx, op.path);
@@ -291,6 +314,7 @@ function multi(tx: Txn, session: Session, ops: readonly MultiOp[]): { results: O
  * own watches go with its connection first, so it is told nothing. */
 function killSession(tx: Txn, session: Session): void {
   tx.sessions = tx.sessions.filter((s) => s.id !== session.id);
+  if (tx.bugs.expiryLeavesEphemerals) return;
   const ephemerals = Object.keys(tx.nodes)
     .filter((p) => tx.nodes[p].stat.ephemeralOwner === session.id)
     .sort();
@@ -323,7 +347,7 @@ function opPath(op: { kind: string; path: string; mode?: string }): { path: stri
 
 /** Applies one request. Reads leave nodes and zxids alone (an exists may still leave a watch);
  * a write that fails takes its zxid and changes nothing else. */
-export function apply(state: ZkState, request: ZkRequest, at: TxnContext): ApplyResult {
+export function apply(state: ZkState, request: ZkRequest, at: TxnContext, bugs: TreeBugs = NO_BUGS): ApplyResult {
   if (!requestPaths(request).every((p) => isValidCreatePath(p.path, p.sequential))) return error(state, 'BadArguments');
   if (request.kind === 'createSession') return createSession(state, request, at);
   const session = findSession(state, request.session);
@@ -331,7 +355,7 @@ export function apply(state: ZkState, request: ZkRequest, at: TxnContext): Apply
   switch (request.kind) {
     case 'closeSession':
     case 'expireSession':
-      return write(state, at, (tx) => {
+      return write(state, at, bugs, (tx) => {
         killSession(tx, session);
         return outcome({ kind: 'ok' });
       });
@@ -340,16 +364,17 @@ export function apply(state: ZkState, request: ZkRequest, at: TxnContext): Apply
     case 'create':
     case 'delete':
     case 'setData':
-      return write(state, at, (tx) => outcome(singleOp(runOp(tx, session, request))));
+      return write(state, at, bugs, (tx) => outcome(singleOp(runOp(tx, session, request))));
     case 'setACL':
-      return write(state, at, (tx) => {
+      return write(state, at, bugs, (tx) => {
         const r = setAcl(tx, session, request);
         return outcome(typeof r === 'string' ? { kind: 'error', code: r } : { kind: 'stat', stat: r });
       });
     case 'multi':
-      return write(state, at, (tx) => {
+      return write(state, at, bugs, (tx) => {
         const m = multi(tx, session, request.ops);
-        return { response: { kind: 'multi', results: m.results }, failed: m.failed };
+        // The planted bug keeps what the ops before the failure did.
+        return { response: { kind: 'multi', results: m.results }, failed: m.failed && !bugs.multiKeepsAppliedOps };
       });
     case 'exists':
     case 'getData':
@@ -362,6 +387,17 @@ export function apply(state: ZkState, request: ZkRequest, at: TxnContext): Apply
       throw new Error(`unknown request ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** Removes an ephemeral whose session is gone, as its own txn: only under the planted bug
+ * expiryLeavesEphemerals, whose leftovers a model removes later, one by one. */
+export function removeOrphanEphemeral(state: ZkState, path: string, at: TxnContext): ApplyResult {
+  const node = state.nodes[path];
+  assert(node !== undefined && node.stat.ephemeralOwner !== 0 && findSession(state, node.stat.ephemeralOwner) === undefined, `${path} is not an orphaned ephemeral`);
+  return write(state, at, NO_BUGS, (tx) => {
+    removeNode(tx, path);
+    return outcome({ kind: 'ok' });
+  });
 }
 
 function singleOp(r: OpResult | ErrorCode): ZkResponse {
@@ -378,8 +414,8 @@ function singleOp(r: OpResult | ErrorCode): ZkResponse {
 
 /** Runs a transaction: on success its nodes, sessions and events are the new state; on a
  * failure only the zxid is spent. */
-function write(state: ZkState, at: TxnContext, body: (tx: Txn) => { response: ZkResponse; failed: boolean }): ApplyResult {
-  const tx = begin(state, at);
+function write(state: ZkState, at: TxnContext, bugs: TreeBugs, body: (tx: Txn) => { response: ZkResponse; failed: boolean }): ApplyResult {
+  const tx = begin(state, at, bugs);
   const { response, failed } = body(tx);
   if (failed) return { state: { ...state, lastZxid: at.zxid }, response, events: [], zxidUsed: true };
   const next: ZkState = { ...state, nodes: tx.nodes, sessions: tx.sessions, lastZxid: at.zxid };
