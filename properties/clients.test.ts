@@ -68,16 +68,17 @@ describe('clients that fail over and retry exactly once', () => {
     expect(t.nodes[1].state!.seen.at(-1)).toEqual({ client: 0, seq: 1, op: 'b' });
   });
 
-  it('a client that times out fails over to the next node, and after its last retry records info: outcome unknown, still pending', () => {
-    const model = clientSystem('reply', 1, 'n3');
-    // n3 never answers; n1 redirects the retry to n2, but that would be a second retry.
-    const s = run(model, ['client0->n3 a', 'client0 timeout', 'client0->n1 retry a']);
-    expect(s.clients[0]).toEqual({ next: 1, status: 'idle', node: 'n2', retries: 0 });
-    expect(s.history.map((e) => e.kind)).toEqual(['invoke', 'info']);
-    expect(historyFromEvents(s.history).map((o) => o.kind)).toEqual(['pending']);
-    // A redirect with no retry left is also given up.
-    const r = run(clientSystem('reply', 0), ['client0->n1 a']);
-    expect(r.history.map((e) => e.kind)).toEqual(['invoke', 'info']);
+  it('a client that times out fails over to the next node, follows a redirect without spending a retry, and with no retry left records info: outcome unknown, still pending', () => {
+    // n3 never answers; the retry at n1 is redirected to n2, which is not a second retry.
+    const s = run(clientSystem('reply', 1, 'n3'), ['client0->n3 a', 'client0 timeout', 'client0->n1 retry a']);
+    expect(s.clients[0]).toEqual({ next: 1, status: 'resend', node: 'n2', retries: 1 });
+    expect(run(clientSystem('reply', 1, 'n3'), ['client0->n3 a', 'client0 timeout', 'client0->n1 retry a', 'client0->n2 retry a']).history.map((e) => e.kind)).toEqual(['invoke', 'return']);
+    const t = run(clientSystem('reply', 0, 'n3'), ['client0->n3 a', 'client0 timeout']);
+    expect(t.clients[0]).toEqual({ next: 1, status: 'idle', node: 'n1', retries: 0 });
+    expect(t.history.map((e) => e.kind)).toEqual(['invoke', 'info']);
+    expect(historyFromEvents(t.history).map((o) => o.kind)).toEqual(['pending']);
+    // A redirect is followed even with no retries at all.
+    expect(run(clientSystem('reply', 0), ['client0->n1 a', 'client0->n2 retry a']).history.map((e) => e.kind)).toEqual(['invoke', 'return']);
   });
 
   it('a redirect that names no node fails over to the next one in order', () => {

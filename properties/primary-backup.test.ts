@@ -24,13 +24,13 @@ describe('primary-backup: Viewstamped Replication with client failover', () => {
     const r = runCheck(scenarioCheck(def, findScenario(def, 'acked-write-survives-primary-crash')));
     expect(r.summary.status).toBe('holds');
     const e = r.result.kind === 'safety' ? r.result.explore : undefined;
-    expect([e?.status, e?.distinctStates, e?.totalStates, e?.depth]).toEqual(['holds', 175_355, 696_338, 18]);
+    expect([e?.status, e?.distinctStates, e?.totalStates, e?.depth]).toEqual(['holds', 271_919, 1_111_480, 20]);
     expect(e?.witnesses.map((w) => [w.name, w.reached])).toEqual([['a read returns 1', true], ['a new view starts', true]]);
   });
 
   it('with one writer that may retry once, every reachable state is linearizable and a retry at another replica happens', () => {
     const r = explore(primaryBackup({ replicas: 3, viewsMax: 2, crashesMax: 0, crashFirstPrimaryOnly: 0, retriesMax: 1, reads: 0 }));
-    expect([r.status, r.distinctStates, r.totalStates, r.depth]).toEqual(['holds', 1_577, 4_999, 14]);
+    expect([r.status, r.distinctStates, r.totalStates, r.depth]).toEqual(['holds', 1_977, 6_356, 15]);
     expect(r.witnesses.map((w) => [w.name, w.reached])).toEqual([['a new view starts', true], ['a client retries at another replica', true]]);
   });
 

@@ -16,9 +16,10 @@
 //
 // Clients (optional): each runs a script of operations, one at a time, against the service.
 // A request carries (client, seq); a node answers with `reply` (history `return`), `fail`
-// (definitely not applied: history `fail`) or `redirect` (try the node it names). A client
-// with a `timeout` may give up waiting at any time (asynchronous: a timeout proves nothing),
-// then resends the same (client, seq) to the next node (failover), at most `retriesMax` times;
+// (definitely not applied: history `fail`) or `redirect` (try the node it names; followed at
+// once, not counted as a retry). A client with a `timeout` may give up waiting at any time
+// (asynchronous: a timeout proves nothing), then resends the same (client, seq) to the next
+// node (failover), at most `retriesMax` times;
 // after that the operation's outcome is unknown (history `info`) and the client moves on.
 // Client links are reliable and instantaneous; a lost request or reply is a node that never
 // answers, which the client's timeout covers.
@@ -65,7 +66,7 @@ export type Effect<M, D, R> =
   /** The request definitely did not take effect and never will (history `fail`). */
   | { readonly kind: 'fail'; readonly client: number; readonly seq?: number }
   /** "Not me, ask `to`" (a follower naming its leader); without `to`, the client fails over to
-   * the next node. Counts as one of the client's retries. */
+   * the next node. The client resends at once; a redirect is not one of its retries. */
   | { readonly kind: 'redirect'; readonly client: number; readonly seq?: number; readonly to?: NodeId };
 
 export interface HandlerResult<S, M, D, R> {
@@ -150,7 +151,7 @@ export type HistoryEvent<Op, R> =
 /** A client: `idle` with no operation outstanding; `waiting` for the answer to its request at
  * `node`; `resend` when its operation must go (again) to `node` (after a timeout or redirect).
  * `next` counts the operations invoked (the outstanding one has seq `next - 1`); `retries`
- * counts the resends of the outstanding operation. */
+ * counts the timeouts of the outstanding operation that led to a resend. */
 export interface ClientSlot {
   readonly next: number;
   readonly status: 'idle' | 'waiting' | 'resend';
@@ -473,15 +474,16 @@ class ActorSystem<S, M, D, Op, R> {
       case 'fail':
         return { clients: updateAt(clients, client, { ...c, status: 'idle' }), history: [...history, { kind: 'fail', client, node }] };
       case 'redirect': {
+        // Followed at once, and not a retry: the request was refused, not lost.
         if (c.status === 'resend') return { clients, history };
         const to = e.to === undefined ? this.nextNode(node) : (this.indexOf(e.to), e.to);
-        return this.retryOrGiveUp(clients, history, client, to);
+        return { clients: updateAt(clients, client, { ...c, status: 'resend', node: to }), history };
       }
     }
   }
 
-  /** After a timeout or redirect: resend to `to` if retries remain, else record the outcome
-   * as unknown (`info`) and move on to the next operation. */
+  /** After a timeout: resend to `to` if retries remain (counting this one), else record the
+   * outcome as unknown (`info`) and move on to the next operation. */
   private retryOrGiveUp(
     clients: readonly ClientSlot[],
     history: readonly HistoryEvent<Op, R>[],
@@ -490,7 +492,7 @@ class ActorSystem<S, M, D, Op, R> {
   ): { clients: readonly ClientSlot[]; history: readonly HistoryEvent<Op, R>[] } {
     const c = clients[client];
     const retriesMax = this.scripts[client].timeout?.retriesMax ?? 0;
-    if (c.retries < retriesMax) return { clients: updateAt(clients, client, { ...c, status: 'resend', node: to }), history };
+    if (c.retries < retriesMax) return { clients: updateAt(clients, client, { ...c, status: 'resend', node: to, retries: c.retries + 1 }), history };
     return {
       clients: updateAt(clients, client, { next: c.next, status: 'idle', node: to, retries: 0 }),
       history: [...history, { kind: 'info', client, node: c.node }],
@@ -685,7 +687,7 @@ class ActorSystem<S, M, D, Op, R> {
     const resend = c.status === 'resend';
     const seq = resend ? c.next - 1 : c.next;
     const op = this.scripts[client].ops[seq];
-    const sent: ClientSlot = { next: seq + 1, status: 'waiting', node: c.node, retries: resend ? c.retries + 1 : 0 };
+    const sent: ClientSlot = { next: seq + 1, status: 'waiting', node: c.node, retries: resend ? c.retries : 0 };
     const history = resend ? sys.history : [...sys.history, { kind: 'invoke' as const, client, op, node: c.node }];
     const invoked = withParts(sys, sys.nodes, sys.network, updateAt(sys.clients, client, sent), history);
     const i = this.indexOf(c.node);
