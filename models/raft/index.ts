@@ -1,0 +1,216 @@
+// Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm", 2014;
+// Ongaro's thesis, 2014) as an actor system: leader election, log replication and a replicated
+// register with exactly-once client requests. server.ts is one server's handler; invariants.ts
+// the properties of the paper's Figure 3 and more.
+//
+// The network is unordered (any in-flight message may be delivered next: reordering and
+// arbitrary delay), with the actor layer's fault budgets. The election timer is an asynchronous
+// timer: which server's fires first is the explorer's choice, i.e. the randomised timeout.
+// Clients send (client, seq) to n1 first; a follower redirects to the leader it knows; a client
+// that hears nothing may time out and retry at the next server (retriesMax); reads go through
+// the log like writes.
+//
+// Modelling choices and what the bounds leave unchecked (default: 545,927 states, 2,899,859
+// generated, depth 25, ~23 s on 2 cores):
+// - termsMax 2 and electionsMax 2: at most two election timeouts in a run (a budget on timers,
+//   like crashesMax; it restricts when timers fire, never what a handler does), so at most one
+//   re-election or one split vote. Bugs needing more terms need rows with more: Figure 8
+//   (server.ts commitByCounting) needs 4 terms and is not reachable within these searches yet.
+//   `candidates` restricts which servers' timers fire (default: all).
+// - One client with one write, no retry after a timeout (retriesMax 0; a redirect is followed).
+//   Retries, a second client and reads are the rows of the variants that need them.
+// - noop 0 by default: a new leader appends no no-op (Raft §5.4.2 as in the paper's Figure 2).
+//   With noop=1 (thesis §6.4) the same bounds give 2,187,880 states (~74 s).
+// - No heartbeat timer: a leader sends AppendEntries when it is elected, when it appends a
+//   request, to retry a rejected one, and (notices=1) when it commits. A lost AppendEntries is
+//   not retransmitted by that leader, so liveness with drops is not claimed.
+// - AppendEntries carries the whole suffix from nextIndex; nextIndex starts just past the
+//   leader's log and backs up to the rejected prevIndex.
+// - No crash, drop, duplicate or partition in the default (each is a param).
+// - No membership changes, no ReadIndex, no liveness scenario (issue 11 lists them; not built).
+
+import type { ModelDefinition, Params, VariantSpec } from '../../src/core/model.ts';
+import { InputError } from '../../src/core/model.ts';
+import { actorSystem, type ActorModel, type ClientScript, type SystemAction } from '../../src/core/actors.ts';
+import { linearizableHistory, registerSpec } from '../../src/history/index.ts';
+import { raftServer, type Bugs, type Durable, type Msg, type Op, type Res, type Server } from './server.ts';
+import { describeEntry, raftInvariants, raftWitnesses, views, type RaftState } from './invariants.ts';
+
+export type { RaftState } from './invariants.ts';
+export { applyLog, mergeEntries } from './server.ts';
+export type { Server, Durable, Entry, Msg } from './server.ts';
+
+export type RaftVariant =
+  | 'default'
+  | 'vote-without-up-to-date-check'
+  | 'votedfor-not-persisted'
+  | 'appendentries-without-prevlog-check'
+  | 'no-step-down-on-higher-term'
+  | 'no-client-dedup'
+  | 'stale-local-read';
+
+const VARIANTS: readonly RaftVariant[] = [
+  'default',
+  'vote-without-up-to-date-check',
+  'votedfor-not-persisted',
+  'appendentries-without-prevlog-check',
+  'no-step-down-on-higher-term',
+  'no-client-dedup',
+  'stale-local-read',
+];
+
+function describeMessage(m: Msg): string {
+  switch (m.type) {
+    case 'RequestVote':
+      return `RequestVote t=${m.term} last=(${m.lastIndex},${m.lastTerm})`;
+    case 'Vote':
+      return `Vote t=${m.term} ${m.granted ? 'granted' : 'denied'}`;
+    case 'AppendEntries':
+      return `AppendEntries t=${m.term} prev=(${m.prevIndex},${m.prevTerm}) [${m.entries.map(describeEntry).join(',')}] commit=${m.commit}`;
+    case 'AppendReply':
+      return `AppendReply t=${m.term} ${m.success ? `ok match=${m.index}` : `reject prev=${m.index}`}`;
+  }
+}
+
+const describeOp = (op: Op) => (op.kind === 'write' ? `write(${op.value})` : op.kind === 'read' ? 'read()' : `cas(${op.from},${op.to})`);
+
+/** Client scripts: operation m (0-based, m < requestsMax) is client (m mod clients)'s; even
+ * ones write m+1, odd ones read. Client k starts at server n(k+1) (wrapping around). */
+export function clientScripts(servers: number, clients: number, requestsMax: number, retriesMax: number): ClientScript<Op>[] {
+  return Array.from({ length: clients }, (_, k) => ({
+    client: k,
+    node: `n${(k % servers) + 1}`,
+    ops: Array.from({ length: requestsMax }, (_, m) => m)
+      .filter((m) => m % clients === k)
+      .map((m): Op => (m % 2 === 0 ? { kind: 'write', value: m + 1 } : { kind: 'read' })),
+    // retriesMax 0: the client waits for its answer (or a redirect) rather than timing out.
+    ...(retriesMax > 0 ? { timeout: { retriesMax } } : {}),
+  })).filter((c) => c.ops.length > 0);
+}
+
+export function raft(params: Params, variant: RaftVariant = 'default'): ActorModel<Server, Msg, Durable, Op, Res> {
+  const bugs: Bugs = {
+    // Figure 8 (commit of an earlier term's entry by counting) is not a variant yet: its BFS
+    // counterexample needs 4 terms and ~18 steps; at candidates=2, 2 clients, noop=0 the search
+    // passed 7.9M states (depth 14) in 5 minutes without reaching it.
+    commitByCounting: false,
+    voteWithoutLogCheck: variant === 'vote-without-up-to-date-check',
+    votedForNotPersisted: variant === 'votedfor-not-persisted',
+    noPrevLogCheck: variant === 'appendentries-without-prevlog-check',
+    noStepDown: variant === 'no-step-down-on-higher-term',
+    noClientDedup: variant === 'no-client-dedup',
+    localReads: variant === 'stale-local-read',
+  };
+  const ids = Array.from({ length: params.servers }, (_, k) => `n${k + 1}`);
+  const spec = raftServer({ termsMax: params.termsMax, noop: params.noop === 1, notices: params.notices === 1, bugs });
+  const clients = clientScripts(params.servers, params.clients, params.requestsMax, params.retriesMax);
+  const opsDone = (s: RaftState) => s.clients.every((c, k) => c.status === 'idle' && c.next === clients[k].ops.length);
+  const inner = actorSystem<Server, Msg, Durable, Op, Res>({
+    nodes: ids.map((id) => ({ id, spec })),
+    network: 'unordered',
+    faults: { dropsMax: params.dropsMax, duplicatesMax: params.duplicatesMax, crashesMax: params.crashesMax, partitionsMax: params.partitionsMax },
+    clients,
+    invariants: [...raftInvariants(!bugs.noClientDedup), linearizableHistory(registerSpec(0), 'Linearizable')],
+    sometimes: raftWitnesses(params.retriesMax > 0 && params.requestsMax > 0),
+    goal: opsDone,
+    // Any state may end a run: with terms and elections bounded, a client may wait forever on a
+    // server that will never learn a leader. That is liveness (the goal), not a deadlock.
+    isFinal: () => true,
+    fairness: { timers: ['election'], requests: true },
+    describeMessage,
+    describeOp,
+    describeResult: (r) => String(r),
+  });
+  // electionsMax: a budget on election timeouts over the run, like a fault budget (an
+  // environment bound: it restricts when timers fire, never what a handler does).
+  const campaigns = (s: RaftState) => views(s).reduce((sum, v) => sum + v.d.campaigns, 0);
+  // candidates: only n1..nk have an election timer that fires (also an environment bound).
+  const electionsMax = params.electionsMax;
+  const candidates = ids.slice(0, params.candidates);
+  const allowed = (s: RaftState, a: SystemAction<Msg>) => a.kind !== 'timeout' || (candidates.includes(a.node) && campaigns(s) < electionsMax);
+  return { ...inner, actions: (s) => inner.actions(s).filter((a) => allowed(s, a)) };
+}
+
+export const raftVariants: readonly VariantSpec[] = [
+  { name: 'default', description: 'Raft: election, replication, commit of own-term entries, exactly-once clients', expect: { status: 'holds' } },
+  {
+    name: 'vote-without-up-to-date-check',
+    description: 'bug: a server grants its vote without checking that the candidate\'s log is at least as up-to-date (§5.4.1)',
+    expect: { status: 'violation', property: 'LeaderCompleteness' },
+    params: { clients: 1, requestsMax: 1, retriesMax: 0 },
+  },
+  {
+    name: 'votedfor-not-persisted',
+    description: 'bug: votedFor is kept in memory only, so a restarted server votes a second time in the same term',
+    expect: { status: 'violation', property: 'ElectionSafety' },
+    params: { crashesMax: 1, requestsMax: 0 },
+  },
+  {
+    name: 'appendentries-without-prevlog-check',
+    description: 'bug: a follower appends entries without checking that its log matches at prevLogIndex/prevLogTerm',
+    expect: { status: 'violation', property: 'LogMatching', also: ['StateMachineSafety', 'CommittedEntriesStay', 'LeaderCompleteness'] },
+    // Two leaders' no-ops make logs that diverge at index 1 within two terms.
+    params: { noop: 1 },
+  },
+  {
+    name: 'no-step-down-on-higher-term',
+    description: 'bug: a leader that sees a higher term adopts it but stays leader: two leaders in one term',
+    expect: { status: 'violation', property: 'ElectionSafety' },
+    params: { requestsMax: 0 },
+  },
+  {
+    name: 'no-client-dedup',
+    description: 'bug: no client table: a request retried while its first copy is in the log is appended and applied twice',
+    expect: { status: 'violation', property: 'AppliedOnce' },
+    params: { clients: 1, requestsMax: 1, retriesMax: 2, termsMax: 1 },
+  },
+  {
+    name: 'stale-local-read',
+    description: 'bug: a leader answers reads from its own state machine; a deposed leader returns a stale value',
+    expect: { status: 'violation', property: 'Linearizable' },
+    // Client 0 writes at n1, client 1 reads at n2: n2 leads term 1, n1 term 2.
+    params: { clients: 2, requestsMax: 2 },
+  },
+];
+
+export const RAFT_DEFAULTS: Params = {
+  servers: 3,
+  termsMax: 2,
+  electionsMax: 2,
+  candidates: 3,
+  clients: 1,
+  requestsMax: 1,
+  retriesMax: 0,
+  noop: 0,
+  notices: 0,
+  dropsMax: 0,
+  duplicatesMax: 0,
+  crashesMax: 0,
+  partitionsMax: 0,
+};
+
+export const raftDefinition: ModelDefinition = {
+  name: 'raft',
+  summary: 'Raft leader election and log replication with a replicated register and exactly-once clients',
+  source: 'Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm" (2014), Figures 2-3, §5; Ongaro thesis (2014) §6.3-6.4',
+  params: [
+    { name: 'servers', description: 'servers n1..nk; a majority is floor(k/2)+1', default: RAFT_DEFAULTS.servers, min: 1, max: 5 },
+    { name: 'termsMax', description: 'no election starts a term above this', default: RAFT_DEFAULTS.termsMax, min: 1, max: 6 },
+    { name: 'electionsMax', description: 'election timeouts in a run, over all servers (a budget like crashesMax)', default: RAFT_DEFAULTS.electionsMax, min: 0, max: 8 },
+    { name: 'candidates', description: 'servers n1..nk whose election timer may fire (the others only vote)', default: RAFT_DEFAULTS.candidates, min: 0, max: 5 },
+    { name: 'clients', description: 'clients, each sending its share of the requests one at a time', default: RAFT_DEFAULTS.clients, min: 1, max: 3 },
+    { name: 'requestsMax', description: 'client requests in total (even ones write, odd ones read)', default: RAFT_DEFAULTS.requestsMax, min: 0, max: 4 },
+    { name: 'retriesMax', description: 'resends per request after a client timeout (a redirect is followed and is no retry)', default: RAFT_DEFAULTS.retriesMax, min: 0, max: 4 },
+    { name: 'noop', description: '1: a new leader appends a no-op of its term (thesis §6.4); 0: it does not', default: RAFT_DEFAULTS.noop, min: 0, max: 1 },
+    { name: 'notices', description: '1: a leader that commits tells the followers at once; 0: with its next AppendEntries', default: RAFT_DEFAULTS.notices, min: 0, max: 1 },
+    { name: 'dropsMax', description: 'messages the network may lose', default: RAFT_DEFAULTS.dropsMax, min: 0 },
+    { name: 'duplicatesMax', description: 'messages the network may duplicate', default: RAFT_DEFAULTS.duplicatesMax, min: 0 },
+    { name: 'crashesMax', description: 'server crashes (a crashed server restarts from its durable term, vote and log)', default: RAFT_DEFAULTS.crashesMax, min: 0 },
+    { name: 'partitionsMax', description: 'network partitions into two sides (each may heal)', default: RAFT_DEFAULTS.partitionsMax, min: 0 },
+  ],
+  variants: raftVariants,
+  create: (params, variant) => {
+    if (!VARIANTS.includes(variant as RaftVariant)) throw new InputError(`raft has no variant '${variant}' (variants: ${VARIANTS.join(', ')})`);
+    return raft(params, variant as RaftVariant);
+  },
+};

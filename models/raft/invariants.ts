@@ -1,0 +1,169 @@
+// Raft's safety properties (Figure 3 of the paper), read off every server's state, or its
+// durable record while it is crashed, including the two ghost fields of server.ts (`led`: terms
+// in which it was leader; `committed`: the prefix it has known committed, and since when).
+// Each message names servers, terms and indexes.
+
+import type { Invariant, Witness } from '../../src/core/model.ts';
+import type { SystemState } from '../../src/core/actors.ts';
+import { equalValues } from '../../src/core/data.ts';
+import { applyLog, type Durable, type Entry, type Msg, type Op, type Res, type Server } from './server.ts';
+
+export type RaftState = SystemState<Server, Msg, Durable, Op, Res>;
+
+const EMPTY: Durable = { term: 0, votedFor: null, log: [], led: [], committed: [], campaigns: 0 };
+
+/** Each server's durable view: its live state, or its disk while crashed. */
+export function views(s: RaftState): { id: string; d: Durable; live: Server | undefined }[] {
+  return s.nodes.map((slot, i) => ({ id: `n${i + 1}`, d: slot.state ?? slot.durable ?? EMPTY, live: slot.state }));
+}
+
+export function describeEntry(e: Entry): string {
+  if (e.cmd.kind === 'noop') return `${e.term}:noop`;
+  const op = e.cmd.op;
+  return `${e.term}:${op.kind === 'write' ? `write(${op.value})` : op.kind === 'read' ? 'read()' : `cas(${op.from},${op.to})`}`;
+}
+
+/** Election Safety: at most one leader per term (§5.2), over the whole run (ghost `led`). */
+const electionSafety: Invariant<RaftState> = {
+  name: 'ElectionSafety',
+  check: (s) => {
+    const vs = views(s);
+    for (let a = 0; a < vs.length; a++) {
+      for (let b = a + 1; b < vs.length; b++) {
+        const both = vs[a].d.led.find((t) => vs[b].d.led.includes(t));
+        if (both !== undefined) return `${vs[a].id} and ${vs[b].id} were both leader in term ${both}`;
+      }
+    }
+    return undefined;
+  },
+};
+
+/** Log Matching: two logs with an entry of the same term at the same index are identical up to
+ * that index (§5.3). */
+const logMatching: Invariant<RaftState> = {
+  name: 'LogMatching',
+  check: (s) => {
+    const vs = views(s);
+    for (let a = 0; a < vs.length; a++) {
+      for (let b = a + 1; b < vs.length; b++) {
+        const [la, lb] = [vs[a].d.log, vs[b].d.log];
+        let i = Math.min(la.length, lb.length);
+        while (i > 0 && la[i - 1].term !== lb[i - 1].term) i--;
+        for (let k = 0; k < i; k++) {
+          if (!equalValues(la[k], lb[k])) {
+            return `${vs[a].id} and ${vs[b].id} both have an entry of term ${la[i - 1].term} at index ${i}, but differ at index ${k + 1}: ` +
+              `${describeEntry(la[k])} and ${describeEntry(lb[k])}`;
+          }
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+/** Leader Completeness: an entry committed in term T is in the log of every leader of a term
+ * above T (§5.4). A server that knew index i committed in term `at` (ghost) bounds T by `at`. */
+const leaderCompleteness: Invariant<RaftState> = {
+  name: 'LeaderCompleteness',
+  check: (s) => {
+    const vs = views(s);
+    for (const l of vs) {
+      if (l.live?.role !== 'leader') continue;
+      for (const v of vs) {
+        const missing = v.d.committed.findIndex((c, i) => c.at < l.live!.term && !equalValues(l.live!.log[i], c.entry));
+        if (missing >= 0) {
+          const c = v.d.committed[missing];
+          const has = l.live.log[missing];
+          return `${l.id} is leader of term ${l.live.term} but ${has === undefined ? 'has no entry' : `has ${describeEntry(has)}`} at index ${missing + 1}, ` +
+            `where ${v.id} knew ${describeEntry(c.entry)} committed in term ${c.at}`;
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+/** State Machine Safety: no two servers apply different entries at one index (§5.4.3), over
+ * the run (ghost `committed` survives crashes). */
+const stateMachineSafety: Invariant<RaftState> = {
+  name: 'StateMachineSafety',
+  check: (s) => {
+    const vs = views(s);
+    for (let a = 0; a < vs.length; a++) {
+      for (let b = a + 1; b < vs.length; b++) {
+        const [ca, cb] = [vs[a].d.committed, vs[b].d.committed];
+        for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+          if (!equalValues(ca[i].entry, cb[i].entry)) {
+            return `${vs[a].id} applied ${describeEntry(ca[i].entry)} at index ${i + 1} but ${vs[b].id} applied ${describeEntry(cb[i].entry)}`;
+          }
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+/** A committed entry never changes or leaves the log of a server that knew it committed, also
+ * across its crashes. */
+const committedEntriesStay: Invariant<RaftState> = {
+  name: 'CommittedEntriesStay',
+  check: (s) => {
+    for (const v of views(s)) {
+      const i = v.d.committed.findIndex((c, k) => !equalValues(v.d.log[k], c.entry));
+      if (i >= 0) {
+        const now = v.d.log[i];
+        return `${v.id} knew ${describeEntry(v.d.committed[i].entry)} committed at index ${i + 1}, but its log now has ${now === undefined ? 'no entry' : describeEntry(now)} there`;
+      }
+    }
+    return undefined;
+  },
+};
+
+/** No client command takes effect twice: each server's committed prefix, applied as its state
+ * machine applies it, applies each (client, seq) at most once (thesis §6.3). */
+function appliedOnce(dedup: boolean): Invariant<RaftState> {
+  return {
+    name: 'AppliedOnce',
+    check: (s) => {
+      for (const v of views(s)) {
+        const { applied } = applyLog(v.d.committed.map((c) => c.entry), dedup);
+        const twice = applied.find((x, k) => applied.findIndex((y) => y.client === x.client && y.seq === x.seq) !== k);
+        if (twice !== undefined) return `${v.id} applied request ${twice.seq} of client ${twice.client} twice`;
+      }
+      return undefined;
+    },
+  };
+}
+
+export function raftInvariants(dedup: boolean): Invariant<RaftState>[] {
+  return [electionSafety, logMatching, leaderCompleteness, stateMachineSafety, committedEntriesStay, appliedOnce(dedup)];
+}
+
+const live = (s: RaftState) => s.nodes.flatMap((n) => (n.state === undefined ? [] : [n.state]));
+
+/** The witnesses the params allow: no retry without retries. */
+export function raftWitnesses(retries: boolean): Witness<RaftState>[] {
+  return [
+  { name: 'a leader is elected', holds: (s) => views(s).some((v) => v.d.led.length > 0) },
+  { name: 'a client request commits', holds: (s) => views(s).some((v) => v.d.committed.some((c) => c.entry.cmd.kind === 'request')) },
+  {
+    name: 'a split vote happens',
+    holds: (s) => {
+      const candidates = live(s).filter((r) => r.role === 'candidate');
+      return candidates.some((a) => candidates.some((b) => a !== b && a.term === b.term));
+    },
+  },
+  {
+    name: 'leaders of two terms coexist',
+    holds: (s) => {
+      const leaders = live(s).filter((r) => r.role === 'leader');
+      return leaders.some((a) => leaders.some((b) => a.term !== b.term));
+    },
+  },
+  ...(retries ? [{
+    name: 'a retried request is answered',
+    holds: (s: RaftState) =>
+      s.clients.some((c, k) => c.status === 'idle' && c.retries > 0 && s.history.findLast((e) => e.client === k)?.kind === 'return'),
+  }] : []),
+  ];
+}

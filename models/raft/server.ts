@@ -1,0 +1,364 @@
+// One Raft server as an actor-system handler (Ongaro & Ousterhout, "In Search of an
+// Understandable Consensus Algorithm", 2014, Figure 2; Ongaro's thesis, 2014, §3 and §6.3).
+//
+// Durable (persisted before any message or reply of the same step leaves: actors.ts applies a
+// step's persist before its sends): currentTerm, votedFor, log. Volatile, lost on a crash and
+// rebuilt as a follower by `restart`: role, the leader this server knows, the votes of a
+// candidate, nextIndex/matchIndex of a leader, commitIndex. The state machine is the committed
+// prefix applied in log order (applyLog), so lastApplied is commitIndex and needs no field.
+//
+// Two ghost fields ride along in the durable record so that they survive crashes; the protocol
+// never reads them, the invariants do (system.ts): `led`, the terms in which this server has
+// been leader, and `committed`, the longest prefix of its log it has known committed, each entry
+// with the term in which it learned that.
+//
+// Indexes are 1-based as in the paper (log[i - 1] is entry i); index 0 is the empty prefix.
+
+import type { Effect, HandlerResult, NodeContext, NodeInput, NodeSpec } from '../../src/core/actors.ts';
+import { remember, seen, type ClientTable } from '../../src/core/client-table.ts';
+import type { RegisterOp, RegisterResult } from '../../src/history/index.ts';
+
+export type NodeId = string;
+export type Op = RegisterOp<number>;
+export type Res = RegisterResult<number>;
+
+/** A log entry: a client's command, or the no-op a new leader appends (thesis §6.4). */
+export type Command = { readonly kind: 'noop' } | { readonly kind: 'request'; readonly client: number; readonly seq: number; readonly op: Op };
+
+export interface Entry {
+  readonly term: number;
+  readonly cmd: Command;
+}
+
+export interface CommittedEntry {
+  readonly entry: Entry;
+  /** The server's term when it first knew this index committed (so it was committed in this
+   * term or an earlier one). */
+  readonly at: number;
+}
+
+export type Msg =
+  | { readonly type: 'RequestVote'; readonly term: number; readonly lastIndex: number; readonly lastTerm: number }
+  | { readonly type: 'Vote'; readonly term: number; readonly granted: boolean }
+  | {
+      readonly type: 'AppendEntries';
+      readonly term: number;
+      readonly prevIndex: number;
+      readonly prevTerm: number;
+      readonly entries: readonly Entry[];
+      readonly commit: number;
+    }
+  /** success: the follower's log matches the leader's up to `index`; failure: it does not
+   * match at `index` (the AppendEntries' prevIndex), or the AppendEntries was stale. */
+  | { readonly type: 'AppendReply'; readonly term: number; readonly success: boolean; readonly index: number };
+
+export interface Durable {
+  readonly term: number;
+  readonly votedFor: NodeId | null;
+  readonly log: readonly Entry[];
+  /** Ghost: terms in which this server was leader, ascending. */
+  readonly led: readonly number[];
+  /** Ghost: the committed prefix this server has known, with when it knew it. */
+  readonly committed: readonly CommittedEntry[];
+  /** Bound bookkeeping: elections this server has started (index.ts caps their sum with
+   * electionsMax, as fault budgets are capped; the protocol never reads it). */
+  readonly campaigns: number;
+}
+
+export type Role = 'follower' | 'candidate' | 'leader';
+
+export interface Server extends Durable {
+  readonly role: Role;
+  /** The leader of the current term, once heard from (followers redirect clients to it). */
+  readonly leader: NodeId | null;
+  /** A candidate's votes granted, sorted (empty in other roles). */
+  readonly votes: readonly NodeId[];
+  /** A leader's nextIndex and matchIndex per server, in node order (empty in other roles). */
+  readonly next: readonly number[];
+  readonly match: readonly number[];
+  readonly commit: number;
+}
+
+/** The planted bugs, as flags (index.ts maps variants onto them). */
+export interface Bugs {
+  /** Raft §5.4.2 ignored: a leader commits any entry stored on a majority (Figure 8). */
+  readonly commitByCounting: boolean;
+  /** RequestVote granted without the "at least as up-to-date" log check (§5.4.1). */
+  readonly voteWithoutLogCheck: boolean;
+  /** votedFor kept in memory only: a restarted server may vote again in the same term. */
+  readonly votedForNotPersisted: boolean;
+  /** AppendEntries accepted without the prevLogIndex/prevLogTerm consistency check. */
+  readonly noPrevLogCheck: boolean;
+  /** A leader that sees a higher term adopts it but stays leader. */
+  readonly noStepDown: boolean;
+  /** No client table: a retried request is appended and applied again. */
+  readonly noClientDedup: boolean;
+  /** A leader answers reads from its own state machine, without the log or a leadership check. */
+  readonly localReads: boolean;
+}
+
+export interface ServerConfig {
+  readonly termsMax: number;
+  /** A new leader appends a no-op of its term (thesis §6.4); without it, it commits nothing of
+   * an earlier term until a client request of its own term commits. */
+  readonly noop: boolean;
+  /** A leader sends AppendEntries with the new commitIndex as soon as it commits (else
+   * followers learn it with the next entry). */
+  readonly notices: boolean;
+  readonly bugs: Bugs;
+}
+
+type Result = HandlerResult<Server, Msg, Durable, Res>;
+type Fx = Effect<Msg, Durable, Res>;
+
+export const majority = (n: number) => Math.floor(n / 2) + 1;
+const lastTerm = (log: readonly Entry[]) => (log.length === 0 ? 0 : log[log.length - 1].term);
+const termAt = (log: readonly Entry[], index: number) => (index === 0 ? 0 : log[index - 1].term);
+const others = (ctx: NodeContext) => ctx.nodes.filter((id) => id !== ctx.id);
+const selfIndex = (ctx: NodeContext) => ctx.nodes.indexOf(ctx.id);
+
+/** The committed prefix applied in log order: its results by log position (undefined for a
+ * no-op, or a stale duplicate that has no result of its own), the register's value and the
+ * client table. With `dedup` off (the planted bug) every request entry is applied. */
+export function applyLog(log: readonly Entry[], dedup = true): { value: number; results: (Res | undefined)[]; table: ClientTable<Res>; applied: { client: number; seq: number }[] } {
+  let value = 0;
+  let table: ClientTable<Res> = [];
+  const results: (Res | undefined)[] = [];
+  const applied: { client: number; seq: number }[] = [];
+  for (const e of log) {
+    if (e.cmd.kind === 'noop') {
+      results.push(undefined);
+      continue;
+    }
+    const { client, seq, op } = e.cmd;
+    const s = seen(table, client, seq);
+    if (dedup && s.kind !== 'new') {
+      results.push(s.kind === 'duplicate' ? s.result : undefined);
+      continue;
+    }
+    let result: Res;
+    if (op.kind === 'write') {
+      value = op.value;
+      result = 'ok';
+    } else if (op.kind === 'read') result = value;
+    else throw new Error(`raft's register has no ${op.kind}`);
+    if (s.kind === 'new') table = remember(table, client, seq, result);
+    applied.push({ client, seq });
+    results.push(result);
+  }
+  return { value, results, table, applied };
+}
+
+export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op, Res> {
+  const { bugs } = cfg;
+  const fresh = (d: Durable): Server => ({ ...d, role: 'follower', leader: null, votes: [], next: [], match: [], commit: 0 });
+
+  /** The new state, with its durable part persisted first when it changed (ghosts updated
+   * here: a leader's term joins `led`, a longer commit extends `committed`), and the election
+   * timer armed exactly when the server is not leader and may still start a term. */
+  const done = (before: Server, after: Server, effects: readonly Fx[] = []): Result => {
+    let s = after;
+    if (s.role === 'leader' && !s.led.includes(s.term)) s = { ...s, led: [...s.led, s.term] };
+    if (s.commit > s.committed.length) {
+      const learned = s.log.slice(s.committed.length, s.commit).map((entry) => ({ entry, at: s.term }));
+      s = { ...s, committed: [...s.committed, ...learned] };
+    }
+    const changed = s.term !== before.term || s.votedFor !== before.votedFor || s.log !== before.log || s.led !== before.led || s.committed !== before.committed || s.campaigns !== before.campaigns;
+    const votedFor = bugs.votedForNotPersisted ? null : s.votedFor;
+    const persist: Fx[] = changed ? [{ kind: 'persist', data: { term: s.term, votedFor, log: s.log, led: s.led, committed: s.committed, campaigns: s.campaigns } }] : [];
+    const timer: Fx = s.role !== 'leader' && s.term < cfg.termsMax ? { kind: 'set-timer', timer: 'election' } : { kind: 'cancel-timer', timer: 'election' };
+    return { state: s, effects: [...persist, ...effects, timer] };
+  };
+
+  /** Election timeout (§5.2): a new term, a vote for itself, RequestVote to every other server. */
+  const startElection = (r: Server, ctx: NodeContext): Result => {
+    if (r.role === 'leader' || r.term >= cfg.termsMax) return done(r, r);
+    const term = r.term + 1;
+    const candidate: Server = { ...r, term, role: 'candidate', votedFor: ctx.id, leader: null, votes: [ctx.id], next: [], match: [], campaigns: r.campaigns + 1 };
+    if (candidate.votes.length >= majority(ctx.nodes.length)) return becomeLeader(r, candidate, ctx);
+    const msg: Msg = { type: 'RequestVote', term, lastIndex: r.log.length, lastTerm: lastTerm(r.log) };
+    return done(r, candidate, others(ctx).map((to) => ({ kind: 'send', to, msg })));
+  };
+
+  /** A candidate with a majority becomes leader: nextIndex just past its log, matchIndex 0, a
+   * no-op of its term appended (thesis §6.4), and AppendEntries to every follower. */
+  const becomeLeader = (before: Server, r: Server, ctx: NodeContext): Result => {
+    const n = ctx.nodes.length;
+    const log = cfg.noop ? [...r.log, { term: r.term, cmd: { kind: 'noop' } as const }] : r.log;
+    const next = Array<number>(n).fill(r.log.length + 1);
+    const match = Array<number>(n).fill(0).map((_, k) => (k === selfIndex(ctx) ? log.length : 0));
+    const leader: Server = { ...r, role: 'leader', leader: ctx.id, votes: [], log, next, match };
+    return done(before, leader, others(ctx).map((to) => appendEntriesTo(leader, to, ctx)));
+  };
+
+  /** AppendEntries for `to` carrying the leader's log from its nextIndex on. */
+  const appendEntriesTo = (r: Server, to: NodeId, ctx: NodeContext): Fx => {
+    const next = r.next[ctx.nodes.indexOf(to)];
+    const prevIndex = next - 1;
+    return {
+      kind: 'send',
+      to,
+      msg: { type: 'AppendEntries', term: r.term, prevIndex, prevTerm: termAt(r.log, prevIndex), entries: r.log.slice(prevIndex), commit: r.commit },
+    };
+  };
+
+  /** Any message with a higher term: adopt it and become a follower (§5.1), before handling it. */
+  const observeTerm = (r: Server, term: number): Server => {
+    if (term <= r.term) return r;
+    if (bugs.noStepDown && r.role === 'leader') return { ...r, term, votedFor: null };
+    return { ...r, term, votedFor: null, role: 'follower', leader: null, votes: [], next: [], match: [] };
+  };
+
+  const handleRequestVote = (before: Server, r: Server, from: NodeId, m: Extract<Msg, { type: 'RequestVote' }>): Result => {
+    const upToDate = m.lastTerm > lastTerm(r.log) || (m.lastTerm === lastTerm(r.log) && m.lastIndex >= r.log.length);
+    const grant = m.term === r.term && (r.votedFor === null || r.votedFor === from) && (upToDate || bugs.voteWithoutLogCheck);
+    const next = grant ? { ...r, votedFor: from } : r;
+    return done(before, next, [{ kind: 'send', to: from, msg: { type: 'Vote', term: r.term, granted: grant } }]);
+  };
+
+  const handleVote = (before: Server, r: Server, from: NodeId, m: Extract<Msg, { type: 'Vote' }>, ctx: NodeContext): Result => {
+    if (r.role !== 'candidate' || m.term !== r.term || !m.granted || r.votes.includes(from)) return done(before, r);
+    const votes = [...r.votes, from].sort();
+    const counted = { ...r, votes };
+    return votes.length >= majority(ctx.nodes.length) ? becomeLeader(before, counted, ctx) : done(before, counted);
+  };
+
+  /** §5.3: reject a stale term or a log that does not match at prevIndex; otherwise append,
+   * truncating only from the first entry whose term conflicts (a delayed AppendEntries whose
+   * entries all match must not shorten the log), and learn the leader's commit. */
+  const handleAppendEntries = (before: Server, r0: Server, from: NodeId, m: Extract<Msg, { type: 'AppendEntries' }>): Result => {
+    const reply = (success: boolean, index: number): Fx => ({ kind: 'send', to: from, msg: { type: 'AppendReply', term: r0.term, success, index } });
+    if (m.term < r0.term) return done(before, r0, [reply(false, m.prevIndex)]);
+    const r: Server = r0.role === 'follower' && r0.leader === from ? r0 : { ...r0, role: 'follower', leader: from, votes: [], next: [], match: [] };
+    const matches = m.prevIndex <= r.log.length && termAt(r.log, m.prevIndex) === m.prevTerm;
+    if (!matches && !bugs.noPrevLogCheck) return done(before, r, [reply(false, m.prevIndex)]);
+    // Without the check (the planted bug) the entries land after whatever prefix it has.
+    const prev = Math.min(m.prevIndex, r.log.length);
+    const log = mergeEntries(r.log, prev, m.entries);
+    const last = prev + m.entries.length;
+    const commit = Math.max(r.commit, Math.min(m.commit, last));
+    return done(before, { ...r, log, commit }, [reply(true, last)]);
+  };
+
+  /** The leader counts a reply: on success it raises matchIndex and maybe commits; on failure
+   * it backs nextIndex up to the failed prevIndex and resends. */
+  const handleAppendReply = (before: Server, r: Server, from: NodeId, m: Extract<Msg, { type: 'AppendReply' }>, ctx: NodeContext): Result => {
+    if (r.role !== 'leader' || m.term !== r.term) return done(before, r);
+    const k = ctx.nodes.indexOf(from);
+    if (m.success) {
+      if (m.index <= r.match[k]) return done(before, r);
+      const match = updated(r.match, k, m.index);
+      const next = updated(r.next, k, Math.max(r.next[k], m.index + 1));
+      return maybeCommit(before, { ...r, match, next }, ctx);
+    }
+    const back = Math.max(r.match[k] + 1, Math.min(r.next[k], m.index));
+    if (back >= r.next[k]) return done(before, r);
+    const backed = { ...r, next: updated(r.next, k, back) };
+    return done(before, backed, [appendEntriesTo(backed, from, ctx)]);
+  };
+
+  /** Raft §5.4.2 (Figure 8): the leader commits the highest index stored on a majority, but only
+   * if that entry is of its own term (earlier entries commit with it). Newly committed requests
+   * are answered; the followers hear the new commitIndex at once. */
+  const maybeCommit = (before: Server, r: Server, ctx: NodeContext): Result => {
+    let commit = r.commit;
+    for (let index = r.log.length; index > r.commit; index--) {
+      const stored = r.match.filter((x) => x >= index).length;
+      if (stored >= majority(ctx.nodes.length) && (r.log[index - 1].term === r.term || bugs.commitByCounting)) {
+        commit = index;
+        break;
+      }
+    }
+    if (commit === r.commit) return done(before, r);
+    const committed = { ...r, commit };
+    const { results } = applyLog(r.log.slice(0, commit), !bugs.noClientDedup);
+    const replies: Fx[] = [];
+    for (let i = r.commit; i < commit; i++) {
+      const cmd = r.log[i].cmd;
+      const result = results[i];
+      if (cmd.kind === 'request' && result !== undefined) replies.push({ kind: 'reply', client: cmd.client, seq: cmd.seq, result });
+    }
+    const notices = cfg.notices ? others(ctx).map((to) => appendEntriesTo(committed, to, ctx)) : [];
+    return done(before, committed, [...replies, ...notices]);
+  };
+
+  /** A client request (thesis §6.2-6.3): a follower redirects to the leader it knows (a
+   * candidate, or a follower that knows none, does not answer: the client times out); the leader
+   * answers a request already applied from its client table, ignores one already in its log
+   * (it answers when that entry commits), and otherwise appends it and replicates it. */
+  const handleRequest = (r: Server, client: number, seq: number, op: Op, ctx: NodeContext): Result => {
+    if (r.role !== 'leader') return done(r, r, r.leader === null ? [] : [{ kind: 'redirect', client, seq, to: r.leader }]);
+    if (bugs.localReads && op.kind === 'read') return done(r, r, [{ kind: 'reply', client, seq, result: applyLog(r.log.slice(0, r.commit)).value }]);
+    if (!bugs.noClientDedup) {
+      const s = seen(applyLog(r.log.slice(0, r.commit)).table, client, seq);
+      if (s.kind === 'duplicate') return done(r, r, [{ kind: 'reply', client, seq, result: s.result }]);
+      const pending = r.log.some((e) => e.cmd.kind === 'request' && e.cmd.client === client && e.cmd.seq === seq);
+      if (s.kind === 'stale' || pending) return done(r, r);
+    }
+    const log = [...r.log, { term: r.term, cmd: { kind: 'request', client, seq, op } as const }];
+    const match = updated(r.match, selfIndex(ctx), log.length);
+    const appended: Server = { ...r, log, match };
+    if (match.filter((x) => x >= log.length).length >= majority(ctx.nodes.length)) return maybeCommit(r, appended, ctx);
+    return done(r, appended, others(ctx).map((to) => appendEntriesTo(appended, to, ctx)));
+  };
+
+  const receive = (r0: Server, from: NodeId, m: Msg, ctx: NodeContext): Result => {
+    const r = observeTerm(r0, m.term);
+    switch (m.type) {
+      case 'RequestVote':
+        return handleRequestVote(r0, r, from, m);
+      case 'Vote':
+        return handleVote(r0, r, from, m, ctx);
+      case 'AppendEntries':
+        return handleAppendEntries(r0, r, from, m);
+      case 'AppendReply':
+        return handleAppendReply(r0, r, from, m, ctx);
+      default: {
+        const never: never = m;
+        throw new Error(`unknown message ${JSON.stringify(never)}`);
+      }
+    }
+  };
+
+  const empty: Durable = { term: 0, votedFor: null, log: [], led: [], committed: [], campaigns: 0 };
+  return {
+    init: () => {
+      // The empty durable record is written at once, so a crashed server always has one.
+      const r = fresh(empty);
+      const armed = done(r, r);
+      return { state: armed.state, effects: [{ kind: 'persist', data: empty }, ...(armed.effects ?? [])] };
+    },
+    handle: (r, input: NodeInput<Msg, Op>, ctx) => {
+      switch (input.kind) {
+        case 'receive':
+          return receive(r, input.from, input.msg, ctx);
+        case 'timeout':
+          return startElection(r, ctx);
+        case 'request':
+          return handleRequest(r, input.client, input.seq, input.op, ctx);
+        case 'internal':
+          throw new Error(`a Raft server makes no local choice (${input.choice})`);
+      }
+    },
+    restart: (durable) => {
+      const r = fresh(durable ?? empty);
+      return done(r, r);
+    },
+  };
+}
+
+/** The log after appending `entries` after index `prev`: an entry already present with the
+ * same term is kept (as is everything after it, if all match); the first conflicting one is
+ * replaced together with the rest of the log (§5.3, AppendEntries receiver rule 3). */
+export function mergeEntries(log: readonly Entry[], prev: number, entries: readonly Entry[]): readonly Entry[] {
+  for (let k = 0; k < entries.length; k++) {
+    const at = prev + k;
+    if (at >= log.length) return [...log, ...entries.slice(k)];
+    if (log[at].term !== entries[k].term) return [...log.slice(0, at), ...entries.slice(k)];
+  }
+  return log;
+}
+
+function updated(arr: readonly number[], k: number, v: number): readonly number[] {
+  return arr.map((x, i) => (i === k ? v : x));
+}
