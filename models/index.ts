@@ -12,6 +12,7 @@ import { paxosTlaDefinition } from './paxos-tla/index.ts';
 import { primaryBackupDefinition } from './primary-backup/index.ts';
 import { leaseDefinition } from './lease/index.ts';
 import { zookeeperSessionDefinition } from './zookeeper-session/index.ts';
+import { gossipDefinition } from './gossip/index.ts';
 import { raftDefinition } from './raft/index.ts';
 
 export const models: readonly ModelDefinition[] = [
@@ -25,6 +26,7 @@ export const models: readonly ModelDefinition[] = [
   primaryBackupDefinition,
   leaseDefinition,
   zookeeperSessionDefinition,
+  gossipDefinition,
   raftDefinition,
 ];
 
