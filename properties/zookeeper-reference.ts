@@ -187,7 +187,9 @@ export class ReferenceZooKeeper {
     for (const a of unique) {
       if (a.scheme === 'world' && a.id === 'anyone') out.push(a);
       else if (a.scheme === 'auth') {
-        const digests = this.sessions.get(session)!.ids.filter((i) => i.startsWith('digest:')).map((i) => i.substring(7)).sort();
+        // The server's hash-set order: by bucket of the Id's hash, then as added.
+        const digests = this.sessions.get(session)!.ids.filter((i) => i.startsWith('digest:')).map((i) => i.substring(7));
+        digests.sort((a, b) => bucketOf('digest', a) - bucketOf('digest', b));
         if (digests.length === 0) throw new Failure('InvalidACL');
         for (const d of digests) out.push({ perms: a.perms, scheme: 'digest', id: d });
       } else if (a.scheme === 'digest') {
@@ -203,11 +205,12 @@ export class ReferenceZooKeeper {
     return out;
   }
 
-  private fire(path: string, type: EventType, child: boolean | 'both', events: WatchEvent[]): void {
+  /** Watches on `path` fire once; only watchers with READ under `acl` are told. */
+  private fire(path: string, type: EventType, child: boolean | 'both', events: WatchEvent[], acl: Acl[]): void {
     const hit = this.watches.filter((w) => w.path === path && (child === 'both' || w.child === child));
     this.watches = this.watches.filter((w) => !hit.includes(w));
     const sessions = [...new Set(hit.map((w) => w.session))].sort((a, b) => a - b);
-    for (const session of sessions) events.push({ session, type, path });
+    for (const session of sessions) if (this.can(acl, 1, session)) events.push({ session, type, path });
   }
 
   private watch(session: number, path: string, child: boolean): void {
@@ -266,10 +269,13 @@ export class ReferenceZooKeeper {
     switch (request.kind) {
       case 'closeSession':
       case 'expireSession': {
-        this.sessions.delete(s);
-        this.watches = this.watches.filter((w) => w.session !== s);
+        // An expired session is gone before its ephemerals go; a closing one hears them go.
+        const expiring = request.kind === 'expireSession';
+        if (expiring) this.watches = this.watches.filter((w) => w.session !== s);
         const mine = [...this.nodes.keys()].filter((p) => this.nodes.get(p)!.owner === s).sort();
         for (const p of mine) this.remove(p, at, events);
+        this.sessions.delete(s);
+        this.watches = this.watches.filter((w) => w.session !== s);
         return { kind: 'ok' };
       }
       case 'create': {
@@ -331,8 +337,8 @@ export class ReferenceZooKeeper {
         this.nodes.set(path, { data: op.data, acl, czxid: at.zxid, mzxid: at.zxid, pzxid: at.zxid, ctime: at.time, mtime: at.time, version: 0, cversion: 0, aversion: 0, owner });
         parent.cversion++;
         parent.pzxid = at.zxid;
-        this.fire(path, 'NodeCreated', false, events);
-        this.fire(parentPath, 'NodeChildrenChanged', true, events);
+        this.fire(path, 'NodeCreated', false, events, acl);
+        this.fire(parentPath, 'NodeChildrenChanged', true, events, parent.acl);
         return { kind: 'create', path, stat: this.stat(path) };
       }
       case 'delete': {
@@ -354,7 +360,7 @@ export class ReferenceZooKeeper {
         n.version++;
         n.mzxid = at.zxid;
         n.mtime = at.time;
-        this.fire(op.path, 'NodeDataChanged', false, events);
+        this.fire(op.path, 'NodeDataChanged', false, events, n.acl);
         return { kind: 'setData', stat: this.stat(op.path) };
       }
       case 'check':
@@ -366,13 +372,25 @@ export class ReferenceZooKeeper {
   }
 
   private remove(path: string, at: TxnContext, events: WatchEvent[]): void {
+    const acl = this.nodes.get(path)!.acl;
     this.nodes.delete(path);
     const parent = this.nodes.get(parentOf(path))!;
     parent.cversion++;
     if (at.zxid > parent.pzxid) parent.pzxid = at.zxid;
-    this.fire(path, 'NodeDeleted', 'both', events);
-    this.fire(parentOf(path), 'NodeChildrenChanged', true, events);
+    this.fire(path, 'NodeDeleted', 'both', events, acl);
+    this.fire(parentOf(path), 'NodeChildrenChanged', true, events, parent.acl);
   }
+}
+
+/** Which of the 16 buckets of a Java ConcurrentHashMap an Id(scheme, id) falls in. */
+function bucketOf(scheme: string, id: string): number {
+  const hash = (text: string) => {
+    let h = 0;
+    for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+    return h;
+  };
+  const h = (Math.imul((17 * 37 + hash(scheme)) | 0, 37) + hash(id)) | 0;
+  return (h ^ (h >>> 16)) & 15;
 }
 
 class MultiFailed {

@@ -83,6 +83,26 @@ function sameAcl(a: Acl, b: Acl): boolean {
   return a.perms === b.perms && a.scheme === b.scheme && a.id === b.id;
 }
 
+/** Java's String.hashCode over UTF-16 code units. */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The order the server iterates a session's ids in: ServerCnxn.authInfo is the key set of a
+ * ConcurrentHashMap of 16 buckets, iterated by bucket (spread(Id.hashCode()) & 15, with Id's
+ * jute hashCode 37·(37·17 + scheme.hashCode()) + id.hashCode()) and, within a bucket, in
+ * insertion order. `ids` come in insertion order (a session's auth list keeps it). */
+export function serverOrder(ids: readonly AuthId[]): AuthId[] {
+  if (ids.length > 12) throw new Error('serverOrder: more than 12 ids would resize the server\'s table');
+  const bucket = (id: AuthId) => {
+    const h = (Math.imul(Math.imul(17, 37) + javaStringHash(id.scheme), 37) + javaStringHash(id.id)) | 0;
+    return ((h ^ (h >>> 16)) & 0x7fffffff) & 15;
+  };
+  return ids.map((id, i) => ({ id, i, b: bucket(id) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.id);
+}
+
 /** The ACL a create or setACL stores, or undefined for InvalidACL (PrepRequestProcessor.fixupACL):
  * duplicates removed, an empty list rejected, world only as world:anyone, "auth" expanded to
  * the session's authenticated ids (digest; ip ids are not "authenticated") and rejected when
@@ -96,7 +116,7 @@ export function fixupAcl(acl: readonly Acl[], session: Session): readonly Acl[] 
     if (a.scheme === 'world' && a.id === 'anyone') {
       out.push(a);
     } else if (a.scheme === 'auth') {
-      const ids = session.auth.filter((id) => id.scheme === 'digest');
+      const ids = serverOrder(session.auth.filter((id) => id.scheme === 'digest'));
       if (ids.length === 0) return undefined;
       for (const id of ids) out.push({ perms: a.perms, scheme: id.scheme, id: id.id });
     } else if (validId(a.scheme, a.id)) {

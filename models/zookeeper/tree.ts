@@ -16,6 +16,7 @@ import { allowed, digestId, fixupAcl, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, redactDi
 import { childName, isValidCreatePath, isValidPath, parentPath, sequenceSuffix, SPECIAL_PATHS } from './path.ts';
 import {
   Perms,
+  type Acl,
   type ApplyResult,
   type ErrorCode,
   type EventType,
@@ -146,12 +147,15 @@ function begin(state: ZkState, at: TxnContext, bugs: TreeBugs): Txn {
 /** Fires and removes the watches of `kind` on `path`, one event per session (a session with
  * both a data and a child watch on a deleted node hears NodeDeleted once: DataTree.deleteNode
  * passes the data watchers as `supress` to the child watch trigger). */
-function trigger(tx: Txn, path: string, type: EventType, kind: 'data' | 'child' | 'both'): void {
+function trigger(tx: Txn, path: string, type: EventType, kind: 'data' | 'child' | 'both', acl: readonly Acl[]): void {
   tx.sessions = tx.sessions.map((s) => {
     const data = kind !== 'child' && setHas(s.dataWatches, path);
     const child = kind !== 'data' && setHas(s.childWatches, path);
     if (!data && !child) return s;
-    tx.events.push({ session: s.id, type, path });
+    // The watcher must have READ under `acl` (the node's; the parent's for a children change)
+    // to be told; its watch is used up either way (NIOServerCnxn.process with the ACL
+    // DataTree passes: the fix of CVE-2024-23944, in Debian's 3.8.0 and upstream 3.8.4).
+    if (allowed(acl, Perms.READ, s)) tx.events.push({ session: s.id, type, path });
     if (tx.bugs.watchFiresTwice) return s;
     return {
       ...s,
@@ -195,8 +199,8 @@ function create(tx: Txn, session: Session, op: Extract<MultiOp, { kind: 'create'
     children: setAdd(parent.children, childName(path)),
     stat: { ...parent.stat, cversion: parent.stat.cversion + 1, pzxid: zxid },
   };
-  trigger(tx, path, 'NodeCreated', 'data');
-  trigger(tx, parentAt, 'NodeChildrenChanged', 'child');
+  trigger(tx, path, 'NodeCreated', 'data', node.acl);
+  trigger(tx, parentAt, 'NodeChildrenChanged', 'child', parent.acl);
   return { path, stat: statOf(node) };
 }
 
@@ -205,15 +209,16 @@ function create(tx: Txn, session: Session, op: Extract<MultiOp, { kind: 'create'
 function removeNode(tx: Txn, path: string): void {
   const parentAt = parentPath(path);
   const parent = tx.nodes[parentAt];
-  assert(parent !== undefined && tx.nodes[path] !== undefined, `deleting ${path}, which is not in the tree`);
+  const node = tx.nodes[path];
+  assert(parent !== undefined && node !== undefined, `deleting ${path}, which is not in the tree`);
   delete tx.nodes[path];
   tx.nodes[parentAt] = {
     ...parent,
     children: parent.children.filter((c) => c !== childName(path)),
     stat: { ...parent.stat, pzxid: Math.max(parent.stat.pzxid, tx.zxid) },
   };
-  trigger(tx, path, 'NodeDeleted', 'both');
-  trigger(tx, parentAt, 'NodeChildrenChanged', 'child');
+  trigger(tx, path, 'NodeDeleted', 'both', node.acl);
+  trigger(tx, parentAt, 'NodeChildrenChanged', 'child', parent.acl);
 }
 
 // PrepRequestProcessor delete: special paths are BadArguments (getParentPathAndValidate),
@@ -241,7 +246,7 @@ function setData(tx: Txn, session: Session, op: Extract<MultiOp, { kind: 'setDat
   if (!versionMatches(node.stat.version, op.version)) return 'BadVersion';
   const next: ZNode = { ...node, data: op.data, stat: { ...node.stat, version: node.stat.version + 1, mtime: tx.time, mzxid: tx.zxid } };
   tx.nodes[op.path] = next;
-  trigger(tx, op.path, 'NodeDataChanged', 'data');
+  trigger(tx, op.path, 'NodeDataChanged', 'data', next.acl);
   return statOf(next);
 }
 
@@ -310,15 +315,19 @@ function multi(tx: Txn, session: Session, ops: readonly MultiOp[]): { results: O
 }
 
 /** Session close and expiry (PrepRequestProcessor closeSession, DataTree.killSession): the
- * session's ephemerals are deleted in the one txn, each firing its watches; the session's
- * own watches go with its connection first, so it is told nothing. */
-function killSession(tx: Txn, session: Session): void {
-  tx.sessions = tx.sessions.filter((s) => s.id !== session.id);
-  if (tx.bugs.expiryLeavesEphemerals) return;
-  const ephemerals = Object.keys(tx.nodes)
-    .filter((p) => tx.nodes[p].stat.ephemeralOwner === session.id)
-    .sort();
-  for (const path of ephemerals) removeNode(tx, path);
+ * session's ephemerals are deleted in the one txn, each firing its watches. An expired
+ * session's connection, and its watches, are gone first, so it is told nothing; a closing
+ * session's connection is open until the reply (FinalRequestProcessor, then
+ * NIOServerCnxn.close), so it hears what its own close triggers. */
+function killSession(tx: Txn, session: Session, closing: boolean): void {
+  if (!closing) tx.sessions = tx.sessions.filter((s) => s.id !== session.id);
+  if (!tx.bugs.expiryLeavesEphemerals) {
+    const ephemerals = Object.keys(tx.nodes)
+      .filter((p) => tx.nodes[p].stat.ephemeralOwner === session.id)
+      .sort();
+    for (const path of ephemerals) removeNode(tx, path);
+  }
+  if (closing) tx.sessions = tx.sessions.filter((s) => s.id !== session.id);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -356,7 +365,7 @@ export function apply(state: ZkState, request: ZkRequest, at: TxnContext, bugs: 
     case 'closeSession':
     case 'expireSession':
       return write(state, at, bugs, (tx) => {
-        killSession(tx, session);
+        killSession(tx, session, request.kind === 'closeSession');
         return outcome({ kind: 'ok' });
       });
     case 'addAuth':
@@ -451,8 +460,10 @@ function createSession(state: ZkState, request: Extract<ZkRequest, { kind: 'crea
 // adds the connection's own address whatever the credential (IPAuthenticationProvider).
 function addAuth(session: Session, request: Extract<ZkRequest, { kind: 'addAuth' }>): Session {
   const id = request.scheme === 'digest' ? { scheme: 'digest' as const, id: digestId(request.credential) } : { scheme: 'ip' as const, id: session.clientIp };
-  const auth = setAdd(session.auth, id);
-  return auth === session.auth ? session : { ...session, auth };
+  // The session's ids in insertion order (the order the server's hash set keeps within a
+  // bucket; acl.ts serverOrder derives its iteration order from it).
+  if (session.auth.some((x) => x.scheme === id.scheme && x.id === id.id)) return session;
+  return { ...session, auth: [...session.auth, id] };
 }
 
 type ReadRequest = Extract<ZkRequest, { kind: 'exists' | 'getData' | 'getChildren' | 'getACL' | 'sync' }>;
