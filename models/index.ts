@@ -13,6 +13,7 @@ import { primaryBackupDefinition } from './primary-backup/index.ts';
 import { leaseDefinition } from './lease/index.ts';
 import { zookeeperSessionDefinition } from './zookeeper-session/index.ts';
 import { gossipDefinition } from './gossip/index.ts';
+import { cacheClusterDefinition } from './cache-cluster/index.ts';
 import { raftDefinition } from './raft/index.ts';
 
 export const models: readonly ModelDefinition[] = [
@@ -27,6 +28,7 @@ export const models: readonly ModelDefinition[] = [
   leaseDefinition,
   zookeeperSessionDefinition,
   gossipDefinition,
+  cacheClusterDefinition,
   raftDefinition,
 ];
 

@@ -8,6 +8,9 @@ import fc from 'fast-check';
 import { fnv1a32, hash64, murmur3, murmur32 } from '../src/hashing/hash.ts';
 import { jumpHash, jumpPlacement, moduloPlacement, rendezvousPlacement, ringPlacement, type Placement } from '../src/hashing/placement.ts';
 import { expectedRingStdDev, harmonic, keyRange, loadOf, movedFraction, nodeRange } from '../src/hashing/measure.ts';
+import { buildRegistered, findModel, findScenario, runCheck, scenarioCheck, variantCheck } from '../src/verify/index.ts';
+import { loadTrace, replayTrace } from '../src/trace/trace.ts';
+import { join } from 'node:path';
 
 describe('hash functions', () => {
   it('FNV-1a 32 and MurmurHash3 x86-32 give the published test vectors', () => {
@@ -142,5 +145,31 @@ describe('movement and load match the formulas', () => {
     for (const p of [jumpPlacement(nodes), rendezvousPlacement(nodes, murmur32)]) {
       expect(loadOf(p, keys).relativeStdDev, p.scheme).toBeLessThan(2 * Math.sqrt(n / keys.length));
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The ring in a system: models/cache-cluster
+
+
+describe('cache-cluster: routers following the membership serve every key from the node the ring names', () => {
+  const def = findModel('cache-cluster');
+  const stats = (o: ReturnType<typeof runCheck>) => [o.summary.status, o.summary.distinctStates, o.summary.totalStates, o.summary.depth];
+
+  it('with joins and leaves, one router: holds, and a key moved to a joining node is served there', () => {
+    const o = runCheck(variantCheck(def, 'default'));
+    expect(stats(o)).toEqual(['holds', 1_883, 3_972, 13]);
+    expect(o.result.kind === 'safety' && o.result.explore.witnesses.every((w) => w.reached)).toBe(true);
+  });
+
+  it('two routers and a lost view: holds', () => {
+    expect(stats(runCheck(scenarioCheck(def, findScenario(def, 'two-routers-one-change'))))).toEqual(['holds', 46_647, 154_805, 20]);
+  });
+
+  it('a router with a stale ring serves a moved key from its old owner: found in 5 steps, and the saved trace replays', () => {
+    const o = runCheck(variantCheck(def, 'stale-ring'));
+    expect([o.findings[0].property, o.findings[0].steps, o.matchesExpected]).toEqual(['ServedByRingOwner', 5, true]);
+    const file = join(import.meta.dirname, '..', 'traces', 'cache-cluster', 'stale-ring-servedbyringowner.json');
+    expect(replayTrace(loadTrace(file), file, buildRegistered).reproduced).toBe(true);
   });
 });
