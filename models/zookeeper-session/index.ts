@@ -1,10 +1,11 @@
 // ZooKeeper session semantics, model-checked over the data-tree reducer (models/zookeeper): two
 // clients with sessions against one server. A client connects (a new session), creates an
 // ephemeral /e and ephemeral-sequential children /q/s-NNNNNNNNNN, deletes, sets data, sets
-// watches with exists and getChildren, runs a multi, closes its session; the server may expire
-// a session at any moment (the client was cut off longer than its timeout: with no clock in
-// the model every expiry timing is covered), after which the client reconnects with a new
-// session and has lost its watches. The server's answers and watch events travel to a client
+// watches with exists and getChildren, runs a multi, pings, closes its session. Time is an
+// abstract clock that ticks up to `timeMax`; the server last heard from a session when it last
+// sent anything (a request or a ping), and expires it once `sessionTimeout` ticks have passed
+// without (ZooKeeper's SessionTracker), after which the client reconnects with a new session
+// and has lost its watches. The server's answers and watch events travel to a client
 // over one ordered connection: events wait in the client's inbox and are received in order,
 // and a read is answered only behind the events already sent (ZooKeeper's guarantee that a
 // client sees a watch event before the data that reflects the change).
@@ -50,6 +51,8 @@ export interface Client {
   /** The live session, or null before connecting and after a close or expiry. */
   readonly session: number | null;
   readonly connects: number;
+  /** When the server last heard from the live session (a request or a ping). */
+  readonly heard: number;
   /** Watches this client set that have not fired yet, as the client library tracks them. */
   readonly watches: readonly Watch[];
   /** Events sent to the client and not yet received, in order, with the zxid that fired them. */
@@ -65,6 +68,8 @@ export interface SessionState {
   readonly broken: readonly { readonly property: string; readonly message: string }[];
   /** Ghost: events that happened at least once, for the witnesses (sorted). */
   readonly seen: readonly Seen[];
+  /** The abstract clock. */
+  readonly clock: number;
 }
 
 type Seen = 'event received' | 'expiry removed an ephemeral' | 'multi failed';
@@ -76,6 +81,8 @@ export type SessionAction =
   | { readonly kind: 'connect'; readonly client: number }
   | { readonly kind: 'receive'; readonly client: number }
   | { readonly kind: 'expire'; readonly client: number }
+  | { readonly kind: 'ping'; readonly client: number }
+  | { readonly kind: 'tick' }
   | { readonly kind: 'reap'; readonly path: string };
 
 export type SessionVariant =
@@ -162,6 +169,8 @@ class SessionModel {
     private readonly variant: SessionVariant,
     private readonly zxidMax: number,
     private readonly connectsMax: number,
+    private readonly timeMax: number,
+    private readonly sessionTimeout: number,
   ) {}
 
   private get bugs(): TreeBugs {
@@ -169,8 +178,8 @@ class SessionModel {
   }
 
   init(): SessionState {
-    const empty: Client = { session: null, connects: 0, watches: [], inbox: [] };
-    return { tree: setup(), clients: [empty, empty], lastSequence: -1, broken: [], seen: [] };
+    const empty: Client = { session: null, connects: 0, heard: 0, watches: [], inbox: [] };
+    return { tree: setup(), clients: [empty, empty], lastSequence: -1, broken: [], seen: [], clock: 0 };
   }
 
   private canWrite(s: SessionState): boolean {
@@ -192,8 +201,10 @@ class SessionModel {
         const write = request.kind !== 'exists' && request.kind !== 'getData' && request.kind !== 'getChildren';
         if (write ? idle && this.canWrite(s) : idle || this.variant === 'read-overtakes-watch-event') out.push({ kind: 'request', client, label, request });
       }
-      if (this.canWrite(s)) out.push({ kind: 'expire', client });
+      if (c.heard < s.clock) out.push({ kind: 'ping', client });
+      if (this.canWrite(s) && s.clock - c.heard >= this.sessionTimeout) out.push({ kind: 'expire', client });
     });
+    if (s.clock < this.timeMax) out.push({ kind: 'tick' });
     if (this.bugs.expiryLeavesEphemerals && this.canWrite(s)) {
       for (const [path, node] of Object.entries(s.tree.nodes)) {
         if (node.stat.ephemeralOwner !== 0 && findSession(s.tree, node.stat.ephemeralOwner) === undefined) out.push({ kind: 'reap', path });
@@ -210,8 +221,12 @@ class SessionModel {
         if (r.response.kind !== 'session') throw new Error(`createSession answered ${r.response.kind}`);
         const c = s.clients[a.client];
         // A new session: the old one's watches are gone (the client library drops them on expiry).
-        return this.after(s, r, a.client, { session: r.response.session, connects: c.connects + 1, watches: [], inbox: c.inbox });
+        return this.after(s, r, a.client, { session: r.response.session, connects: c.connects + 1, heard: s.clock, watches: [], inbox: c.inbox });
       }
+      case 'tick':
+        return { ...s, clock: s.clock + 1 };
+      case 'ping':
+        return { ...s, clients: s.clients.map((c, k) => (k === a.client ? { ...c, heard: s.clock } : c)) };
       case 'expire': {
         const session = s.clients[a.client].session!;
         const r = apply(s.tree, { kind: 'expireSession', session }, at, this.bugs);
@@ -230,7 +245,7 @@ class SessionModel {
 
   private request(s: SessionState, client: number, request: ZkRequest, at: { zxid: number; time: number }): SessionState {
     const r = apply(s.tree, request, at, this.bugs);
-    const c = s.clients[client];
+    const c = { ...s.clients[client], heard: s.clock };
     const broken = [...this.deleteBroken(s, request, r), ...this.readBroken(c, request, r)];
     const w = watchOf(request);
     const watched = w !== undefined && r.response.kind !== 'error' ? { ...c, watches: addWatch(c.watches, w) } : c;
@@ -261,7 +276,7 @@ class SessionModel {
     for (const e of r.events) {
       clients = clients.map((c) => (c.session === e.session ? { ...c, inbox: [...c.inbox, { ...e, zxid: r.state.lastZxid }] } : c));
     }
-    return { tree: r.state, clients, lastSequence, broken: broken.length === 0 ? s.broken : [...s.broken, ...broken], seen: s.seen };
+    return { tree: r.state, clients, lastSequence, broken: broken.length === 0 ? s.broken : [...s.broken, ...broken], seen: s.seen, clock: s.clock };
   }
 
   /** The client receives the first event on its connection: it must answer a watch the client set. */
@@ -345,13 +360,17 @@ function describe(a: SessionAction): string {
       return `c${a.client} receives event`;
     case 'expire':
       return `expire c${a.client}'s session`;
+    case 'ping':
+      return `c${a.client} ping`;
+    case 'tick':
+      return 'tick';
     case 'reap':
       return `server removes ${a.path}`;
   }
 }
 
 export function zookeeperSession(params: Params, variant: SessionVariant = 'default') {
-  const m = new SessionModel(variant, params.zxidMax, params.connectsMax);
+  const m = new SessionModel(variant, params.zxidMax, params.connectsMax, params.timeMax, params.sessionTimeout);
   return {
     init: [m.init()],
     actions: (s: S) => m.actions(s),
@@ -371,6 +390,8 @@ export const zookeeperSessionDefinition: ModelDefinition = {
   params: [
     { name: 'zxidMax', description: 'transactions after the setup (every write takes a zxid, failed or not)', default: 4, min: 1, max: 12 },
     { name: 'connectsMax', description: 'sessions each client may open', default: 2, min: 1, max: 4 },
+    { name: 'timeMax', description: 'the clock stops at this value', default: 2, min: 0, max: 8 },
+    { name: 'sessionTimeout', description: 'ticks without a request or ping after which the server expires a session', default: 1, min: 1, max: 8 },
   ],
   variants: [
     { name: 'default', description: 'the server: ephemerals die with their session, watches are one-shot, sequence numbers never repeat', expect: { status: 'holds' } },
@@ -391,8 +412,8 @@ export const zookeeperSessionDefinition: ModelDefinition = {
     {
       kind: 'safety',
       name: 'five-transactions',
-      description: 'the faithful server with one more transaction (zxidMax=5: 82,688 states)',
-      params: { zxidMax: 5 },
+      description: 'the faithful server with one more transaction and one tick (zxidMax=5, timeMax=1)',
+      params: { zxidMax: 5, timeMax: 1 },
       expect: { status: 'holds' },
     },
   ],
