@@ -354,10 +354,62 @@ function opPath(op: { kind: string; path: string; mode?: string }): { path: stri
   return { path: op.path, sequential: op.kind === 'create' && (op.mode ?? '').endsWith('-sequential') };
 }
 
+/** jute.maxbuffer's default (0xfffff): a longer request packet makes the server drop the
+ * connection (NIOServerCnxn / NettyServerCnxn reading the length prefix). */
+export const MAX_PACKET_BYTES = 0xfffff;
+
+const stringBytes = (s: string) => 4 + utf8Length(s);
+const aclBytes = (acl: readonly Acl[]) => 4 + acl.reduce((n, a) => n + 4 + stringBytes(a.scheme) + stringBytes(a.id), 0);
+
+/** The jute-serialised length of an op's record (CreateRequest, DeleteRequest, SetDataRequest,
+ * CheckVersionRequest). */
+function opBytes(op: MultiOp): number {
+  switch (op.kind) {
+    case 'create':
+      return stringBytes(op.path) + stringBytes(op.data) + aclBytes(op.acl) + 4;
+    case 'setData':
+      return stringBytes(op.path) + stringBytes(op.data) + 4;
+    case 'delete':
+    case 'check':
+      return stringBytes(op.path) + 4;
+  }
+}
+
+/** The length of a request packet as the server reads it: the RequestHeader (xid, type) and
+ * the request record, jute-serialised (strings and buffers with a 4-byte length). */
+export function packetBytes(request: ZkRequest): number {
+  const header = 8;
+  switch (request.kind) {
+    case 'createSession':
+    case 'closeSession':
+    case 'expireSession':
+      return header;
+    case 'addAuth':
+      return header + 4 + stringBytes(request.scheme) + stringBytes(request.credential);
+    case 'create':
+    case 'setData':
+    case 'delete':
+      return header + opBytes(request);
+    case 'exists':
+    case 'getData':
+    case 'getChildren':
+      return header + stringBytes(request.path) + 1;
+    case 'getACL':
+    case 'sync':
+      return header + stringBytes(request.path);
+    case 'setACL':
+      return header + stringBytes(request.path) + aclBytes(request.acl) + 4;
+    case 'multi':
+      // Each op behind a MultiHeader (type, done, err), and a closing header.
+      return header + request.ops.reduce((n, op) => n + 9 + opBytes(op), 0) + 9;
+  }
+}
+
 /** Applies one request. Reads leave nodes and zxids alone (an exists may still leave a watch);
  * a write that fails takes its zxid and changes nothing else. */
 export function apply(state: ZkState, request: ZkRequest, at: TxnContext, bugs: TreeBugs = NO_BUGS): ApplyResult {
   if (!requestPaths(request).every((p) => isValidCreatePath(p.path, p.sequential))) return error(state, 'BadArguments');
+  if (packetBytes(request) > MAX_PACKET_BYTES) return error(state, 'ConnectionLoss');
   if (request.kind === 'createSession') return createSession(state, request, at);
   const session = findSession(state, request.session);
   if (session === undefined) return error(state, 'SessionExpired');

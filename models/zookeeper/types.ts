@@ -103,7 +103,10 @@ export type ErrorCode =
   | 'InvalidACL'
   | 'BadArguments'
   | 'SessionExpired'
-  | 'RuntimeInconsistency';
+  | 'RuntimeInconsistency'
+  /** The request packet exceeded jute.maxbuffer: the server dropped the connection, applied
+   * nothing and took no zxid; the session lives on (the client reconnects to it). */
+  | 'ConnectionLoss';
 
 /** The operations a multi may hold (Op.create, Op.delete, Op.setData, Op.check). */
 export type MultiOp =

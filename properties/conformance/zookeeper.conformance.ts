@@ -386,16 +386,16 @@ describe('divergences between the reducer and the server', () => {
       // The session itself lives on: the client reconnects to it.
       expect(wire.unexpected).toEqual(['connection state DISCONNECTED', 'connection state CONNECTING']);
       expect((await wire.exists('/big', false)).err).toBe(0);
+      // The limit is on the packet (header 8, path 4 + 4, data 4 + n, version 4): at the limit it is applied.
+      expect((await wire.setData('/big', Buffer.alloc(0xfffff - 24, 97), -1)).err).toBe(0);
     } finally {
       await server.admin.delete('/big', -1);
       await wire.close();
     }
   });
 
-  // The reducer has no size limit and applies the write. How it should say "refused" (the Java
-  // client sees ConnectionLoss; the limit is on the whole request packet, not the data alone)
-  // is the lead's call; this asks only that it applies nothing.
-  it.fails('reducer agrees (diverges now): setData with 1 MiB of data is refused and leaves the tree as it was', () => {
+  // The reducer answers ConnectionLoss for a packet over jute.maxbuffer (tree.ts packetBytes).
+  it('reducer agrees: setData with 1 MiB of data is refused (ConnectionLoss) and leaves the tree as it was', () => {
     let state = initialState();
     const step = (request: ZkRequest) => {
       const r = apply(state, request, { zxid: state.lastZxid + 1, time: 0 });
@@ -406,8 +406,11 @@ describe('divergences between the reducer and the server', () => {
     step(create(1, '/big'));
     const before = state.nodes;
     const r = step({ kind: 'setData', session: 1, path: '/big', data: 'a'.repeat(BIG), version: -1 });
-    expect(r.response.kind).toBe('error');
-    expect(state.nodes).toBe(before);
+    expect(r.response).toEqual({ kind: 'error', code: 'ConnectionLoss' });
+    expect([r.zxidUsed, state.nodes === before]).toEqual([false, true]);
+    // One byte under the limit is applied: the packet is the header, the path and the data.
+    const fits = step({ kind: 'setData', session: 1, path: '/big', data: 'a'.repeat(0xfffff - 8 - (4 + 4) - 4 - 4), version: -1 });
+    expect(fits.response.kind).toBe('stat');
   });
 });
 
