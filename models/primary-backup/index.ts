@@ -295,7 +295,7 @@ export const primaryBackupDefinition: ModelDefinition = {
     { name: 'viewsMax', description: 'views 0 .. viewsMax-1 may start', default: 2, min: 1, max: 6 },
     { name: 'crashesMax', description: 'replica crashes (each restarts from its disk)', default: 0, min: 0, max: 3 },
     { name: 'crashFirstPrimaryOnly', description: '1: only the primary of view 0 may crash', default: 0, min: 0, max: 1 },
-    { name: 'retriesMax', description: 'resends per client request after a timeout or redirect', default: 1, min: 0, max: 4 },
+    { name: 'retriesMax', description: 'resends per client request after a timeout (a redirect is followed and is no retry)', default: 0, min: 0, max: 4 },
     { name: 'reads', description: 'reads by the second client (0: no second client)', default: 1, min: 0, max: 3 },
   ],
   variants: [
@@ -311,15 +311,22 @@ export const primaryBackupDefinition: ModelDefinition = {
     {
       kind: 'safety',
       name: 'acked-write-survives-primary-crash',
-      description: 'the first primary may crash and restart from disk; clients do not retry (3.0M states with one retry)',
+      description: 'the first primary may crash and restart from disk; clients follow redirects and do not retry after a timeout',
       params: { crashesMax: 1, crashFirstPrimaryOnly: 1, retriesMax: 0 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'one-retry',
+      description: 'a writer that times out retries once at the next replica (1.2M states with the reader too)',
+      params: { retriesMax: 1, reads: 0 },
       expect: { status: 'holds' },
     },
     {
       kind: 'liveness',
       name: 'clients-finish',
       description: 'once faults stop, every client finishes its operations (answered, or given up after its retries), also after a crash',
-      params: { reads: 0, crashesMax: 1 },
+      params: { reads: 0, crashesMax: 1, retriesMax: 1 },
       expect: { status: 'holds' },
     },
   ],
