@@ -59,13 +59,30 @@ function parentOf(p: string): string {
   return i === 0 ? '/' : p.substring(0, i);
 }
 
+/** Java's Integer.parseInt, digits of any script: each UTF-16 unit that is a Unicode decimal
+ * digit, valued by how far it is from the zero of its block of ten. */
+function javaInt(text: string): number | null {
+  const m = /^([+-]?)(.+)$/.exec(text);
+  if (m === null) return null;
+  let value = 0;
+  for (const unit of m[2].split('')) {
+    if (!/\p{Nd}/u.test(unit)) return null;
+    let zero = unit.charCodeAt(0);
+    while (/\p{Nd}/u.test(String.fromCharCode(zero - 1))) zero--;
+    value = value * 10 + ((unit.charCodeAt(0) - zero) % 10);
+    if (value > 2 ** 31) return null;
+  }
+  const signed = m[1] === '-' ? -value : value;
+  return signed >= -(2 ** 31) && signed <= 2 ** 31 - 1 ? signed : null;
+}
+
 function ipToNumber(s: string): number | null {
   const parts = s.split('.');
   if (parts.length !== 4) return null;
   let n = 0;
   for (const part of parts) {
-    if (!/^[+-]?[0-9]+$/.test(part)) return null;
-    const v = parseInt(part, 10);
+    const v = javaInt(part);
+    if (v === null) return null;
     if (v < 0 || v > 255) return null;
     n = n * 256 + v;
   }
@@ -75,8 +92,8 @@ function ipToNumber(s: string): number | null {
 function ipRule(expr: string): { net: number; bits: number } | null {
   const [addr, bitsText] = expr.includes('/') ? [expr.substring(0, expr.indexOf('/')), expr.substring(expr.indexOf('/') + 1)] : [expr, '32'];
   const net = ipToNumber(addr);
-  if (net === null || !/^[+-]?[0-9]+$/.test(bitsText)) return null;
-  const bits = parseInt(bitsText, 10);
+  const bits = javaInt(bitsText);
+  if (net === null || bits === null) return null;
   if (bits < 0 || bits > 32) return null;
   return { net, bits };
 }

@@ -24,10 +24,29 @@ function javaSplit(s: string, sep: string): string[] {
   return parts;
 }
 
-/** Integer.parseInt: an optional sign and decimal digits, within a 32-bit int. */
+/** Character.digit(c, 10) for one UTF-16 unit: any decimal digit (Unicode Nd) counts, not only
+ * ASCII; a run of Nd digits always goes 0..9, so a digit's value is its distance to the start
+ * of its run, modulo 10. -1 when `unit` is not a digit. */
+function javaDigit(unit: number): number {
+  const isDigit = (u: number) => /^\p{Nd}$/u.test(String.fromCharCode(u));
+  if (!isDigit(unit)) return -1;
+  let start = unit;
+  while (start > 0 && isDigit(start - 1)) start--;
+  return (unit - start) % 10;
+}
+
+/** Integer.parseInt: an optional ASCII sign, then decimal digits of any script (the server
+ * accepts "١٢٧" for 127), within a 32-bit int. */
 function parseJavaInt(s: string): number | undefined {
-  if (!/^[+-]?\d+$/.test(s)) return undefined;
-  const n = Number(s);
+  const sign = s[0] === '-' || s[0] === '+' ? s[0] : '';
+  if (s.length === sign.length) return undefined;
+  let digits = '';
+  for (let i = sign.length; i < s.length; i++) {
+    const d = javaDigit(s.charCodeAt(i));
+    if (d < 0) return undefined;
+    digits += String(d);
+  }
+  const n = Number(sign + digits);
   return n >= -(2 ** 31) && n <= 2 ** 31 - 1 ? n : undefined;
 }
 
