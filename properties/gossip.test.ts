@@ -42,6 +42,14 @@ describe('gossip', () => {
     expect(scenario('vector-clocks-converge').summary.status).toBe('holds');
   });
 
+  it('a healed partition converges when recovery is declared (partitions heal, crashed nodes restart), and without it the sides may never agree', () => {
+    const healed = scenario('healed-partition-converges');
+    expect(healed.summary.status).toBe('holds');
+    expect(healed.result.kind === 'liveness' && healed.result.liveness.fairness).toContain('restarts and heals');
+    const never = scenario('partition-never-healing-blocks');
+    expect([never.findings[0].property, never.matchesExpected]).toEqual(['livelock', true]);
+  });
+
   it('a merge that keeps the older value sends a node back in 4 steps, and the saved trace replays', () => {
     const o = runCheck(variantCheck(def, 'merge-keeps-older'));
     expect([o.findings[0].property, o.findings[0].steps, o.matchesExpected]).toEqual(['Monotone', 4, true]);

@@ -202,6 +202,7 @@ export function gossip(params: Params, variant: GossipVariant = 'default') {
     ],
     // Done when every writer wrote and every node holds the same value.
     goal: converged,
+    ...(params.recovery === 1 ? { fairness: { recovery: true } } : {}),
     isFinal: () => true,
     describeMessage,
   });
@@ -219,6 +220,7 @@ export const gossipDefinition: ModelDefinition = {
     { name: 'dropsMax', description: 'messages lost', default: 0, min: 0, max: 3 },
     { name: 'crashesMax', description: 'crashes (a node keeps its value on disk)', default: 0, min: 0, max: 2 },
     { name: 'partitionsMax', description: 'partitions (each heals)', default: 0, min: 0, max: 2 },
+    { name: 'recovery', description: '1: for liveness, crashed nodes restart and partitions heal (fair); 0: they may not', default: 0, min: 0, max: 1 },
   ],
   variants: [
     { name: 'default', description: 'values only move forward, and every node converges once writes and faults stop', expect: { status: 'holds' } },
@@ -233,6 +235,20 @@ export const gossipDefinition: ModelDefinition = {
     // No crash here: a restart is a fault, so under "faults eventually stop" a crashed node may
     // stay down forever and the others cannot converge with it.
     { kind: 'liveness', name: 'push-converges', description: 'once writes and losses stop, push gossip brings every node to one value', params: { mode: 0, dropsMax: 1 }, expect: { status: 'holds' } },
+    {
+      kind: 'liveness',
+      name: 'healed-partition-converges',
+      description: 'a partition and a crash during the exchanges: once the partition heals and the node restarts, every node converges',
+      params: { mode: 0, partitionsMax: 1, crashesMax: 1, recovery: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'liveness',
+      name: 'partition-never-healing-blocks',
+      description: 'without recovery a partition may last forever: each side gossips among itself and the two never agree (a livelock)',
+      params: { mode: 0, partitionsMax: 1 },
+      expect: { status: 'violation', property: 'livelock' },
+    },
     { kind: 'liveness', name: 'vector-clocks-converge', description: 'vector clocks converge too (both writes as siblings everywhere)', params: { mode: 0, versioned: 1 }, expect: { status: 'holds' } },
     {
       kind: 'liveness',

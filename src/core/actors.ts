@@ -223,16 +223,26 @@ function isFairAction(a: SystemAction<unknown>, fairness: Fairness): boolean {
       return fairness?.requests === true;
     case 'tick':
       return true;
+    case 'restart':
+    case 'heal':
+      return fairness?.recovery === true;
     default:
       return false;
   }
+}
+
+/** Faults are what liveness assumes eventually stops; with declared recovery, a restart and a
+ * heal are not faults but fair actions (every crashed node restarts, every partition heals). */
+function isFaultAction(a: SystemAction<unknown>, fairness: Fairness): boolean {
+  if (fairness?.recovery === true && (a.kind === 'restart' || a.kind === 'heal')) return false;
+  return FAULT_KINDS.has(a.kind);
 }
 
 function describeFairness(fairness: Fairness, hasTime: boolean, hasClientTimeouts: boolean): string {
   const requests = hasClientTimeouts ? 'client requests and timeouts' : 'client requests';
   const timers = fairness?.timers;
   const fairTimers = timers === 'all' ? 'every timer' : timers !== undefined && timers.length > 0 ? `the timers ${timers.join(', ')}` : undefined;
-  const fair = ['message delivery', 'local choices', ...(hasTime ? ['clock ticks'] : []), ...(fairTimers ? [fairTimers] : []), ...(fairness?.requests ? [requests] : [])];
+  const fair = ['message delivery', 'local choices', ...(hasTime ? ['clock ticks'] : []), ...(fairness?.recovery ? ['restarts and heals'] : []), ...(fairTimers ? [fairTimers] : []), ...(fairness?.requests ? [requests] : [])];
   const unfair = [...(fairTimers === 'every timer' ? [] : [fairTimers ? 'other timers' : 'timers']), ...(fairness?.requests ? [] : [requests])];
   const never = unfair.length === 0 ? '' : `; ${unfair.join(' and ')} may never happen`;
   return `weak fairness of ${fair.join(', ')}${never}; faults eventually stop`;
@@ -257,9 +267,11 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
   /** Which actions liveness may assume are eventually taken while they stay enabled (weak
    * fairness). Message delivery and local choices always are; timers only when named here
    * ('all', or a list of timer names: "the election timer is fair"), client requests only with
-   * `requests`. A state where the goal does not hold and only faults and unfair actions are
-   * enabled is reported as stuck. */
-  readonly fairness?: { readonly timers?: 'all' | readonly string[]; readonly requests?: boolean };
+   * `requests`; with `recovery`, restarts and heals are fair and no longer faults (a crashed
+   * node restarts, a partition heals; crashes and partitions still eventually stop). A state
+   * where the goal does not hold and only faults and unfair actions are enabled is reported as
+   * stuck. */
+  readonly fairness?: { readonly timers?: 'all' | readonly string[]; readonly requests?: boolean; readonly recovery?: boolean };
   /** Message in protocol words: `Prepare b=3`. */
   readonly describeMessage: (msg: M) => string;
   /** A client operation in words (`write(1)`), for request labels; defaults to its text. */
@@ -336,7 +348,7 @@ class ActorSystem<S, M, D, Op, R> {
       sometimes: spec.sometimes,
       describe: (a) => this.describe(a),
       isFinal: this.isFinal(),
-      isFault: (a) => FAULT_KINDS.has(a.kind),
+      isFault: (a) => isFaultAction(a, spec.fairness),
       isFair: (a) => isFairAction(a, spec.fairness),
       fairness: describeFairness(spec.fairness, this.time !== undefined, this.scripts.some((c) => c.timeout !== undefined)),
       ...(spec.goal === undefined ? {} : { goal: spec.goal }),
