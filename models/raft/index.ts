@@ -15,8 +15,9 @@
 // - termsMax 2 and electionsMax 2: at most two election timeouts in a run (a budget on timers,
 //   like crashesMax; it restricts when timers fire, never what a handler does), so at most one
 //   re-election or one split vote. Bugs needing more terms need rows with more: Figure 8
-//   (server.ts commitByCounting) needs 4 terms and is not reachable within these searches yet.
-//   `candidates` restricts which servers' timers fire (default: all).
+//   (commit-by-counting) needs 4 terms and more input bounds (FIGURE_8 below).
+//   `candidates` restricts which servers' timers fire (default: all); inTurn=1 fixes their
+//   order; synchronous=1 lets a timer fire only when no message can be delivered.
 // - One client with one write, no retry after a timeout (retriesMax 0; a redirect is followed).
 //   Retries, a second client and reads are the rows of the variants that need them.
 // - noop 0 by default: a new leader appends no no-op (Raft §5.4.2 as in the paper's Figure 2).
@@ -27,7 +28,10 @@
 // - AppendEntries carries the whole suffix from nextIndex; nextIndex starts just past the
 //   leader's log and backs up to the rejected prevIndex.
 // - No crash, drop, duplicate or partition in the default (each is a param).
-// - No membership changes, no ReadIndex, no liveness scenario (issue 11 lists them; not built).
+// - Liveness (scenarios): the goal is "a leader is elected and every client has finished".
+//   Terms and campaigns only grow, so no run of a bounded model repeats a state: a split vote
+//   that could repeat forever shows up as a stuck state at termsMax, never as a lasso.
+// - No membership changes, no ReadIndex (issue 11 lists them; not built).
 
 import type { ModelDefinition, Params, VariantSpec } from '../../src/core/model.ts';
 import { InputError } from '../../src/core/model.ts';
@@ -47,7 +51,8 @@ export type RaftVariant =
   | 'appendentries-without-prevlog-check'
   | 'no-step-down-on-higher-term'
   | 'no-client-dedup'
-  | 'stale-local-read';
+  | 'stale-local-read'
+  | 'commit-by-counting';
 
 const VARIANTS: readonly RaftVariant[] = [
   'default',
@@ -57,6 +62,7 @@ const VARIANTS: readonly RaftVariant[] = [
   'no-step-down-on-higher-term',
   'no-client-dedup',
   'stale-local-read',
+  'commit-by-counting',
 ];
 
 function describeMessage(m: Msg): string {
@@ -90,10 +96,7 @@ export function clientScripts(servers: number, clients: number, requestsMax: num
 
 export function raft(params: Params, variant: RaftVariant = 'default'): ActorModel<Server, Msg, Durable, Op, Res> {
   const bugs: Bugs = {
-    // Figure 8 (commit of an earlier term's entry by counting) is not a variant yet: its BFS
-    // counterexample needs 4 terms and ~18 steps; at candidates=2, 2 clients, noop=0 the search
-    // passed 7.9M states (depth 14) in 5 minutes without reaching it.
-    commitByCounting: false,
+    commitByCounting: variant === 'commit-by-counting',
     voteWithoutLogCheck: variant === 'vote-without-up-to-date-check',
     votedForNotPersisted: variant === 'votedfor-not-persisted',
     noPrevLogCheck: variant === 'appendentries-without-prevlog-check',
@@ -105,14 +108,18 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
   const spec = raftServer({ termsMax: params.termsMax, noop: params.noop === 1, notices: params.notices === 1, bugs });
   const clients = clientScripts(params.servers, params.clients, params.requestsMax, params.retriesMax);
   const opsDone = (s: RaftState) => s.clients.every((c, k) => c.status === 'idle' && c.next === clients[k].ops.length);
+  // The liveness goal: a leader has been elected and every client has finished (answered, or
+  // given up after its retries). With no requests it is "a leader is elected".
+  const elected = (s: RaftState) => views(s).some((v) => v.d.led.length > 0);
   const inner = actorSystem<Server, Msg, Durable, Op, Res>({
     nodes: ids.map((id) => ({ id, spec })),
     network: 'unordered',
+    timeouts: params.synchronous === 1 ? 'synchronous' : 'asynchronous',
     faults: { dropsMax: params.dropsMax, duplicatesMax: params.duplicatesMax, crashesMax: params.crashesMax, partitionsMax: params.partitionsMax },
     clients,
     invariants: [...raftInvariants(!bugs.noClientDedup), linearizableHistory(registerSpec(0), 'Linearizable')],
-    sometimes: raftWitnesses(params.retriesMax > 0 && params.requestsMax > 0),
-    goal: opsDone,
+    sometimes: raftWitnesses({ retries: params.retriesMax > 0 && params.requestsMax > 0, splitVotes: params.synchronous !== 1 && params.candidates >= 2 }),
+    goal: (s) => elected(s) && opsDone(s),
     // Any state may end a run: with terms and elections bounded, a client may wait forever on a
     // server that will never learn a leader. That is liveness (the goal), not a deadlock.
     isFinal: () => true,
@@ -127,9 +134,23 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
   // candidates: only n1..nk have an election timer that fires (also an environment bound).
   const electionsMax = params.electionsMax;
   const candidates = ids.slice(0, params.candidates);
-  const allowed = (s: RaftState, a: SystemAction<Msg>) => a.kind !== 'timeout' || (candidates.includes(a.node) && campaigns(s) < electionsMax);
+  // inTurn: the k-th election timeout is candidate k's (mod candidates), e.g. n1, n2, n1, n2.
+  const inTurn = (s: RaftState, node: string) => params.inTurn !== 1 || candidates[campaigns(s) % candidates.length] === node;
+  const allowed = (s: RaftState, a: SystemAction<Msg>) =>
+    a.kind !== 'timeout' || (candidates.includes(a.node) && campaigns(s) < electionsMax && inTurn(s, a.node));
   return { ...inner, actions: (s) => inner.actions(s).filter((a) => allowed(s, a)) };
 }
+
+/** Figure 8 (Raft §5.4.2) with 3 servers: n1 leads term 1 and appends e1 alone; n2 leads term 2
+ * (votes n2, n3) and appends e2 alone; n1 leads term 3 with n3's vote, copies e1 to n3 and
+ * counts it committed; n2 leads term 4 with a vote from n3 or n1 (last term 2 > 1) without e1.
+ * Plain BFS cannot reach its 20 steps (4.2M states at depth 13, about 3x per level), so the
+ * inputs are cut down: only n1 and n2 time out, in turn, and only when no message can be
+ * delivered (broadcastTime ≪ electionTimeout, §5.6). Then the quiet network would carry n1's
+ * e1 to n2 as well, so one message may be lost (BFS drops n1's term-3 AppendEntries to n2; the
+ * paper's Figure 8 crashes S1 there); the BFS counterexample is 41 steps. The 20-step run at asynchronous timers and no faults is
+ * traces/raft/commit-by-counting-leadercompleteness.swarm.json (found by simulation). */
+const FIGURE_8: Params = { candidates: 2, electionsMax: 4, termsMax: 4, inTurn: 1, synchronous: 1, clients: 2, requestsMax: 2, dropsMax: 1 };
 
 export const raftVariants: readonly VariantSpec[] = [
   { name: 'default', description: 'Raft: election, replication, commit of own-term entries, exactly-once clients', expect: { status: 'holds' } },
@@ -171,6 +192,12 @@ export const raftVariants: readonly VariantSpec[] = [
     // Client 0 writes at n1, client 1 reads at n2: n2 leads term 1, n1 term 2.
     params: { clients: 2, requestsMax: 2 },
   },
+  {
+    name: 'commit-by-counting',
+    description: 'bug: a leader commits an entry of an earlier term once a majority stores it (Raft §5.4.2, Figure 8); a later leader lacks it',
+    expect: { status: 'violation', property: 'LeaderCompleteness' },
+    params: FIGURE_8,
+  },
 ];
 
 export const RAFT_DEFAULTS: Params = {
@@ -187,6 +214,8 @@ export const RAFT_DEFAULTS: Params = {
   duplicatesMax: 0,
   crashesMax: 0,
   partitionsMax: 0,
+  inTurn: 0,
+  synchronous: 0,
 };
 
 export const raftDefinition: ModelDefinition = {
@@ -203,12 +232,44 @@ export const raftDefinition: ModelDefinition = {
     { name: 'retriesMax', description: 'resends per request after a client timeout (a redirect is followed and is no retry)', default: RAFT_DEFAULTS.retriesMax, min: 0, max: 4 },
     { name: 'noop', description: '1: a new leader appends a no-op of its term (thesis §6.4); 0: it does not', default: RAFT_DEFAULTS.noop, min: 0, max: 1 },
     { name: 'notices', description: '1: a leader that commits tells the followers at once; 0: with its next AppendEntries', default: RAFT_DEFAULTS.notices, min: 0, max: 1 },
+    { name: 'inTurn', description: '1: election timeouts fire in turn n1, n2, …, n<candidates>, n1, … (one order of the randomised timeouts); 0: in any order', default: RAFT_DEFAULTS.inTurn, min: 0, max: 1 },
+    { name: 'synchronous', description: '1: election timers fire only when no message can be delivered (broadcastTime ≪ electionTimeout, §5.6); 0: at any time', default: RAFT_DEFAULTS.synchronous, min: 0, max: 1 },
     { name: 'dropsMax', description: 'messages the network may lose', default: RAFT_DEFAULTS.dropsMax, min: 0 },
     { name: 'duplicatesMax', description: 'messages the network may duplicate', default: RAFT_DEFAULTS.duplicatesMax, min: 0 },
     { name: 'crashesMax', description: 'server crashes (a crashed server restarts from its durable term, vote and log)', default: RAFT_DEFAULTS.crashesMax, min: 0 },
     { name: 'partitionsMax', description: 'network partitions into two sides (each may heal)', default: RAFT_DEFAULTS.partitionsMax, min: 0 },
   ],
   variants: raftVariants,
+  scenarios: [
+    {
+      kind: 'safety',
+      name: 'figure-8-configuration',
+      description: 'the faithful model at commit-by-counting\'s params (four terms, n1 and n2 time out in turn in a quiet network, two clients, one lost message): every invariant holds',
+      params: FIGURE_8,
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'liveness',
+      name: 'three-way-split-vote',
+      description: 'every server times out in term 1 and votes for itself, so no leader; with terms bounded (termsMax 1) the split vote that could repeat forever ends in a stuck state at the bound, not a lasso',
+      params: { requestsMax: 0, termsMax: 1, electionsMax: 3 },
+      expect: { status: 'violation', property: 'stuck' },
+    },
+    {
+      kind: 'liveness',
+      name: 'one-timer-elects-a-leader',
+      description: 'only n1\'s election timer fires (fair), delivery is fair and faults stop (one lost message): a leader is elected',
+      params: { requestsMax: 0, candidates: 1, dropsMax: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'liveness',
+      name: 'one-timer-finishes-the-client',
+      description: 'as one-timer-elects-a-leader with a client write that may be resent once: a leader is elected and the client finishes (answered, or given up after its retry)',
+      params: { candidates: 1, requestsMax: 1, retriesMax: 1 },
+      expect: { status: 'holds' },
+    },
+  ],
   create: (params, variant) => {
     if (!VARIANTS.includes(variant as RaftVariant)) throw new InputError(`raft has no variant '${variant}' (variants: ${VARIANTS.join(', ')})`);
     return raft(params, variant as RaftVariant);
