@@ -36,7 +36,7 @@
 // candidate, and only echoed back by voters (a voter never reads another node's clock).
 // There is no renewal: a leader campaigns again, like anyone, once its own promise ends.
 
-import { clockOf, type HandlerResult, type NodeContext, type NodeId, type NodeInput, type NodeSpec } from '../../src/core/actors.ts';
+import { clockOf, majority, type HandlerResult, type NodeContext, type NodeId, type NodeInput, type NodeSpec } from '../../src/core/actors.ts';
 
 export type LeaseMsg =
   | { readonly type: 'RequestLease'; readonly epoch: number }
@@ -72,10 +72,6 @@ export interface LeaseConfig {
 type Result = HandlerResult<LeaseNode, LeaseMsg, never, never>;
 
 const CAMPAIGN = 'campaign';
-
-function majority(ctx: NodeContext): number {
-  return Math.floor(ctx.nodes.length / 2) + 1;
-}
 
 /** Whether the voter may promise `candidate` now: no unexpired promise to anyone else. */
 function mayGrant(node: LeaseNode, candidate: NodeId, now: number): boolean {

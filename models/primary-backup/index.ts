@@ -33,8 +33,8 @@
 // Linearizable invariant reports.
 
 import type { ModelDefinition, Params } from '../../src/core/model.ts';
-import { actorSystem, type ActorModel, type Effect, type HandlerResult, type NodeContext, type NodeInput, type NodeSpec, type SystemState } from '../../src/core/actors.ts';
-import { remember, seen, type ClientTable } from '../../src/core/client-table.ts';
+import { actorSystem, majority, type ActorModel, type Effect, type HandlerResult, type NodeContext, type NodeInput, type NodeSpec, type SystemState } from '../../src/core/actors.ts';
+import { applyOnce, seen } from '../../src/core/client-table.ts';
 import { linearizableHistory, registerSpec, type RegisterOp, type RegisterResult } from '../../src/history/index.ts';
 
 export type Op = RegisterOp<number>;
@@ -76,34 +76,19 @@ export type PrimaryBackupVariant = 'default' | 'new-primary-skips-state-collecti
 type Result = HandlerResult<Replica, Msg, Durable, Res>;
 type Fx = Effect<Msg, Durable, Res>;
 
-const majority = (n: number) => Math.floor(n / 2) + 1;
 const primaryOf = (view: number, ctx: NodeContext) => ctx.nodes[view % ctx.nodes.length];
 const indexOf = (ctx: NodeContext) => ctx.nodes.indexOf(ctx.id);
 const others = (ctx: NodeContext) => ctx.nodes.filter((id) => id !== ctx.id);
 const isPrimary = (r: Replica, ctx: NodeContext) => r.status === 'normal' && primaryOf(r.view, ctx) === ctx.id;
 
-/** The committed prefix applied in order, each request once: its results by log position
- * (undefined for a stale duplicate, which has no result of its own) and the client table. */
-export function applyLog(log: readonly Entry[]): { value: number; results: (Res | undefined)[]; table: ClientTable<Res> } {
-  let value = 0;
-  let table: ClientTable<Res> = [];
-  const results: (Res | undefined)[] = [];
-  for (const e of log) {
-    const s = seen(table, e.client, e.seq);
-    if (s.kind !== 'new') {
-      results.push(s.kind === 'duplicate' ? s.result : undefined);
-      continue;
-    }
-    let result: Res;
-    if (e.op.kind === 'write') {
-      value = e.op.value;
-      result = 'ok';
-    } else if (e.op.kind === 'read') result = value;
-    else throw new Error(`primary-backup has no ${e.op.kind}`);
-    table = remember(table, e.client, e.seq, result);
-    results.push(result);
-  }
-  return { value, results, table };
+const register = registerSpec(0);
+
+/** The committed prefix applied in order, each (client, seq) once (client-table.ts): its
+ * results by log position (undefined for a stale duplicate), the register's value and the
+ * client table. */
+export function applyLog(log: readonly Entry[]) {
+  const applied = applyOnce(register.init(), log, register.apply);
+  return { value: applied.state, results: applied.results, table: applied.table };
 }
 
 function replica(variant: PrimaryBackupVariant, viewsMax: number): NodeSpec<Replica, Msg, Durable, Op, Res> {
@@ -137,7 +122,7 @@ function replica(variant: PrimaryBackupVariant, viewsMax: number): NodeSpec<Repl
     const doViewChanges = r.doViewChanges.map((d, k) => (k === from ? dvc : d));
     const got = doViewChanges.filter((d) => d !== null);
     const collected: Replica = { ...r, doViewChanges };
-    if (got.length < majority(ctx.nodes.length)) return done(before, collected, ctx);
+    if (got.length < majority(ctx)) return done(before, collected, ctx);
     const best = got.reduce((a, b) => (b.normalView > a.normalView || (b.normalView === a.normalView && b.log.length > a.log.length) ? b : a));
     return startView(before, collected, best.log, ctx);
   };
@@ -163,7 +148,7 @@ function replica(variant: PrimaryBackupVariant, viewsMax: number): NodeSpec<Repl
   const prepareOk = (r: Replica, from: number, length: number, ctx: NodeContext): Result => {
     const acks = r.acks.map((a, k) => (k === from ? Math.max(a, length) : a));
     const sorted = [...acks].sort((a, b) => b - a);
-    const commit = Math.max(r.commit, sorted[majority(ctx.nodes.length) - 1]);
+    const commit = Math.max(r.commit, sorted[majority(ctx) - 1]);
     const next: Replica = { ...r, acks, commit };
     const { results } = applyLog(r.log.slice(0, commit));
     const replies: Fx[] = [];

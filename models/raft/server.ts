@@ -14,9 +14,9 @@
 //
 // Indexes are 1-based as in the paper (log[i - 1] is entry i); index 0 is the empty prefix.
 
-import type { Effect, HandlerResult, NodeContext, NodeInput, NodeSpec } from '../../src/core/actors.ts';
-import { remember, seen, type ClientTable } from '../../src/core/client-table.ts';
-import type { RegisterOp, RegisterResult } from '../../src/history/index.ts';
+import { majority, type Effect, type HandlerResult, type NodeContext, type NodeInput, type NodeSpec } from '../../src/core/actors.ts';
+import { applyOnce, seen } from '../../src/core/client-table.ts';
+import { registerSpec, type RegisterOp, type RegisterResult } from '../../src/history/index.ts';
 
 export type NodeId = string;
 export type Op = RegisterOp<number>;
@@ -111,42 +111,19 @@ export interface ServerConfig {
 type Result = HandlerResult<Server, Msg, Durable, Res>;
 type Fx = Effect<Msg, Durable, Res>;
 
-export const majority = (n: number) => Math.floor(n / 2) + 1;
 const lastTerm = (log: readonly Entry[]) => (log.length === 0 ? 0 : log[log.length - 1].term);
 const termAt = (log: readonly Entry[], index: number) => (index === 0 ? 0 : log[index - 1].term);
 const others = (ctx: NodeContext) => ctx.nodes.filter((id) => id !== ctx.id);
 const selfIndex = (ctx: NodeContext) => ctx.nodes.indexOf(ctx.id);
 
-/** The committed prefix applied in log order: its results by log position (undefined for a
- * no-op, or a stale duplicate that has no result of its own), the register's value and the
- * client table. With `dedup` off (the planted bug) every request entry is applied. */
-export function applyLog(log: readonly Entry[], dedup = true): { value: number; results: (Res | undefined)[]; table: ClientTable<Res>; applied: { client: number; seq: number }[] } {
-  let value = 0;
-  let table: ClientTable<Res> = [];
-  const results: (Res | undefined)[] = [];
-  const applied: { client: number; seq: number }[] = [];
-  for (const e of log) {
-    if (e.cmd.kind === 'noop') {
-      results.push(undefined);
-      continue;
-    }
-    const { client, seq, op } = e.cmd;
-    const s = seen(table, client, seq);
-    if (dedup && s.kind !== 'new') {
-      results.push(s.kind === 'duplicate' ? s.result : undefined);
-      continue;
-    }
-    let result: Res;
-    if (op.kind === 'write') {
-      value = op.value;
-      result = 'ok';
-    } else if (op.kind === 'read') result = value;
-    else throw new Error(`raft's register has no ${op.kind}`);
-    if (s.kind === 'new') table = remember(table, client, seq, result);
-    applied.push({ client, seq });
-    results.push(result);
-  }
-  return { value, results, table, applied };
+const register = registerSpec(0);
+
+/** The committed prefix applied in log order, each (client, seq) once (client-table.ts): its
+ * results by log position (undefined for a no-op or a stale duplicate), the register's value,
+ * the client table, and what took effect. `dedup` false is the planted bug no-client-dedup. */
+export function applyLog(log: readonly Entry[], dedup = true) {
+  const applied = applyOnce(register.init(), log.map((e) => (e.cmd.kind === 'request' ? e.cmd : undefined)), register.apply, dedup);
+  return { value: applied.state, results: applied.results, table: applied.table, applied: applied.applied };
 }
 
 export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op, Res> {
@@ -175,7 +152,7 @@ export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op
     if (r.role === 'leader' || r.term >= cfg.termsMax) return done(r, r);
     const term = r.term + 1;
     const candidate: Server = { ...r, term, role: 'candidate', votedFor: ctx.id, leader: null, votes: [ctx.id], next: [], match: [], campaigns: r.campaigns + 1 };
-    if (candidate.votes.length >= majority(ctx.nodes.length)) return becomeLeader(r, candidate, ctx);
+    if (candidate.votes.length >= majority(ctx)) return becomeLeader(r, candidate, ctx);
     const msg: Msg = { type: 'RequestVote', term, lastIndex: r.log.length, lastTerm: lastTerm(r.log) };
     return done(r, candidate, others(ctx).map((to) => ({ kind: 'send', to, msg })));
   };
@@ -220,7 +197,7 @@ export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op
     if (r.role !== 'candidate' || m.term !== r.term || !m.granted || r.votes.includes(from)) return done(before, r);
     const votes = [...r.votes, from].sort();
     const counted = { ...r, votes };
-    return votes.length >= majority(ctx.nodes.length) ? becomeLeader(before, counted, ctx) : done(before, counted);
+    return votes.length >= majority(ctx) ? becomeLeader(before, counted, ctx) : done(before, counted);
   };
 
   /** §5.3: reject a stale term or a log that does not match at prevIndex; otherwise append,
@@ -264,7 +241,7 @@ export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op
     let commit = r.commit;
     for (let index = r.log.length; index > r.commit; index--) {
       const stored = r.match.filter((x) => x >= index).length;
-      if (stored >= majority(ctx.nodes.length) && (r.log[index - 1].term === r.term || bugs.commitByCounting)) {
+      if (stored >= majority(ctx) && (r.log[index - 1].term === r.term || bugs.commitByCounting)) {
         commit = index;
         break;
       }
@@ -298,7 +275,7 @@ export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op
     const log = [...r.log, { term: r.term, cmd: { kind: 'request', client, seq, op } as const }];
     const match = updated(r.match, selfIndex(ctx), log.length);
     const appended: Server = { ...r, log, match };
-    if (match.filter((x) => x >= log.length).length >= majority(ctx.nodes.length)) return maybeCommit(r, appended, ctx);
+    if (match.filter((x) => x >= log.length).length >= majority(ctx)) return maybeCommit(r, appended, ctx);
     return done(r, appended, others(ctx).map((to) => appendEntriesTo(appended, to, ctx)));
   };
 

@@ -82,6 +82,11 @@ export interface NodeContext {
   readonly now?: number;
 }
 
+/** The size of a majority of the system's nodes: any two majorities share a node. */
+export function majority(ctx: NodeContext): number {
+  return Math.floor(ctx.nodes.length / 2) + 1;
+}
+
 /** The node's clock, for handlers of systems with `time` (an assertion: a timed protocol run
  * without time is a mistake in the model, not a protocol outcome). */
 export function clockOf(ctx: NodeContext): number {

@@ -39,3 +39,53 @@ export function remember<R>(table: ClientTable<R>, client: number, seq: number, 
   if (seq <= old.seq) throw new Error(`client ${client}'s request ${seq} applied again (the table has applied ${old.seq})`);
   return [...table.slice(0, at), record, ...table.slice(at + 1)];
 }
+
+/** A client's request as a replicated log holds it. */
+export interface ClientRequest<Op> {
+  readonly client: number;
+  readonly seq: number;
+  readonly op: Op;
+}
+
+export interface Applied<S, R> {
+  readonly state: S;
+  /** Per log position: the request's result (a duplicate's is the recorded one); undefined for a
+   * stale duplicate or a position that holds no request. */
+  readonly results: readonly (R | undefined)[];
+  readonly table: ClientTable<R>;
+  /** The requests that took effect, in order (a request twice here was applied twice). */
+  readonly applied: readonly { readonly client: number; readonly seq: number }[];
+}
+
+/** A replicated state machine's log applied in order, each (client, seq) at most once: a
+ * request the table has seen is answered from it and not applied again. `undefined` entries
+ * (a leader's no-op) are skipped. With `dedup` false every request is applied (the planted bug
+ * "no client table"); the table still records the first application. */
+export function applyOnce<S, Op, R>(
+  initial: S,
+  log: readonly (ClientRequest<Op> | undefined)[],
+  apply: (state: S, op: Op) => { readonly state: S; readonly result: R },
+  dedup = true,
+): Applied<S, R> {
+  let state = initial;
+  let table: ClientTable<R> = [];
+  const results: (R | undefined)[] = [];
+  const applied: { client: number; seq: number }[] = [];
+  for (const e of log) {
+    if (e === undefined) {
+      results.push(undefined);
+      continue;
+    }
+    const s = seen(table, e.client, e.seq);
+    if (dedup && s.kind !== 'new') {
+      results.push(s.kind === 'duplicate' ? s.result : undefined);
+      continue;
+    }
+    const next = apply(state, e.op);
+    state = next.state;
+    if (s.kind === 'new') table = remember(table, e.client, e.seq, next.result);
+    applied.push({ client: e.client, seq: e.seq });
+    results.push(next.result);
+  }
+  return { state, results, table, applied };
+}
