@@ -32,8 +32,9 @@ import {
   OPEN_ACL_UNSAFE,
   Perms,
   removeOrphanEphemeral,
+  orphanedEphemerals,
   stepProblems,
-  treeProblems,
+  structureProblems,
   type ApplyResult,
   type TreeBugs,
   type WatchEvent,
@@ -324,17 +325,8 @@ const ghost = (property: string): Invariant<S> => ({
 });
 
 const invariants: Invariant<S>[] = [
-  {
-    name: 'NoEphemeralOutlivesSession',
-    check: (s) => {
-      for (const [path, node] of Object.entries(s.tree.nodes)) {
-        const owner = node.stat.ephemeralOwner;
-        if (owner !== 0 && findSession(s.tree, owner) === undefined) return `ephemeral ${path} is visible after its session ${owner} ended`;
-      }
-      return undefined;
-    },
-  },
-  { name: 'TreeWellFormed', check: (s) => treeProblems(s.tree).filter((p) => !p.includes('outlives'))[0] },
+  { name: 'NoEphemeralOutlivesSession', check: (s) => orphanedEphemerals(s.tree)[0] },
+  { name: 'TreeWellFormed', check: (s) => structureProblems(s.tree)[0] },
   ghost('WatchFiresOnce'),
   ghost('SequenceNumbersIncrease'),
   ghost('DeleteNeedsParentPermission'),

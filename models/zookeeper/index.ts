@@ -3,6 +3,6 @@
 
 export * from './types.ts';
 export { apply, initialState, statOf, findSession, ephemeralsOf, isWrite, multiFailure, removeOrphanEphemeral, type TreeBugs } from './tree.ts';
-export { treeProblems, stepProblems } from './invariants.ts';
+export { treeProblems, structureProblems, orphanedEphemerals, stepProblems } from './invariants.ts';
 export { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, CREATOR_ALL_ACL, digestId } from './acl.ts';
 export { isValidPath, pathProblem, parentPath, childName, SPECIAL_PATHS } from './path.ts';

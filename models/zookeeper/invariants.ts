@@ -6,8 +6,24 @@ import { childName, isValidPath, joinPath, parentPath } from './path.ts';
 import { findSession, multiFailure, statOf } from './tree.ts';
 import type { ApplyResult, ZkState } from './types.ts';
 
-/** Problems with the shape of the tree and the sessions; empty when well formed. */
+/** Problems with the shape of the tree and the sessions, ephemerals' owners included; empty
+ * when well formed. */
 export function treeProblems(state: ZkState): string[] {
+  return [...structureProblems(state), ...orphanedEphemerals(state)];
+}
+
+/** Ephemerals whose session has ended (a session's ephemerals go with it, atomically). */
+export function orphanedEphemerals(state: ZkState): string[] {
+  const problems: string[] = [];
+  for (const [path, node] of Object.entries(state.nodes)) {
+    const owner = node.stat.ephemeralOwner;
+    if (owner !== 0 && findSession(state, owner) === undefined) problems.push(`ephemeral ${path} outlives its session ${owner}`);
+  }
+  return problems;
+}
+
+/** treeProblems without the ephemerals' owners: the tree's own shape and the sessions. */
+export function structureProblems(state: ZkState): string[] {
   const problems: string[] = [];
   if (state.nodes['/'] === undefined) problems.push('the root is missing');
   for (const [path, node] of Object.entries(state.nodes)) {
@@ -22,9 +38,7 @@ export function treeProblems(state: ZkState): string[] {
       if (state.nodes[joinPath(path, c)] === undefined) problems.push(`${path} lists ${c}, which does not exist`);
     });
     if (statOf(node).numChildren !== node.children.length) problems.push(`${path}'s numChildren differs from its children`);
-    const owner = node.stat.ephemeralOwner;
-    if (owner !== 0 && findSession(state, owner) === undefined) problems.push(`ephemeral ${path} outlives its session ${owner}`);
-    if (owner !== 0 && node.children.length > 0) problems.push(`ephemeral ${path} has children`);
+    if (node.stat.ephemeralOwner !== 0 && node.children.length > 0) problems.push(`ephemeral ${path} has children`);
     for (const z of [node.stat.czxid, node.stat.mzxid, node.stat.pzxid]) if (z > state.lastZxid) problems.push(`${path} has a zxid after the last one applied`);
   }
   state.sessions.forEach((s, i) => {
