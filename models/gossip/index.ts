@@ -164,7 +164,7 @@ export function gossip(params: Params, variant: GossipVariant = 'default') {
   const nodesOf = (s: State) => s.nodes.map((slot) => slot.state ?? slot.durable);
   const converged = (s: State) => {
     const values = nodesOf(s);
-    return values.every((v) => v !== undefined && v.wrote === cfg.writers.includes(ids[values.indexOf(v)]) && sameSiblings(v.siblings, values[0]!.siblings));
+    return values.every((v, i) => v !== undefined && v.wrote === cfg.writers.includes(ids[i]) && sameSiblings(v.siblings, values[0]!.siblings));
   };
   return actorSystem<GossipNode, Msg, GossipNode, never, never>({
     nodes: ids.map((id) => ({ id, spec })),

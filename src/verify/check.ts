@@ -108,15 +108,7 @@ export interface Finding {
 }
 
 /** What every kind of check reports, worked out once from the engine's result. */
-export interface Summary {
-  readonly status: Status;
-  readonly boundsHit: readonly Bound[];
-  readonly distinctStates: number;
-  readonly totalStates: number;
-  readonly depth: number;
-  readonly elapsedMs: number;
-  readonly statesPerSecond: number;
-}
+export type Summary = Pick<ExploreResult, 'status' | 'boundsHit' | 'distinctStates' | 'totalStates' | 'depth' | 'elapsedMs' | 'statesPerSecond'>;
 
 export interface Outcome {
   readonly check: Check;
