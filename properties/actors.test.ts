@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../src/explore/explore.ts';
 import { replayPath } from '../src/explore/path.ts';
-import { twoSidedSplits } from '../src/core/actors.ts';
+import { actorSystem, twoSidedSplits, type NodeSpec } from '../src/core/actors.ts';
 import { windowModel } from './fixtures/window.ts';
 
 type M = ReturnType<typeof windowModel>;
@@ -120,5 +120,67 @@ describe('actor systems', () => {
     const run = replayPath(m, v.path);
     expect(run).toEqual(v.run);
     expect(m.invariants.find((i) => i.name === 'InOrderDelivery')!.check(run.steps.at(-1)!.state as M['init'][number])).toBe(v.message);
+  });
+});
+
+describe('actor systems: connections, timer budgets and oracle steps', () => {
+  type S = { readonly got: number };
+  const peer = (id: string) => (id === 'a' ? 'b' : 'a');
+  const spec: NodeSpec<S, string, undefined, never, never> = {
+    init: (ctx) => ({
+      state: { got: 0 },
+      effects: ctx.id === 'a' ? [{ kind: 'send', to: 'b', msg: 'm1' }, { kind: 'send', to: 'b', msg: 'm2' }, { kind: 'set-timer', timer: 'tick' }] : [],
+    }),
+    handle: (s, input, ctx) => {
+      switch (input.kind) {
+        case 'receive':
+          return { state: { got: s.got + 1 } };
+        case 'timeout':
+          return { state: s, effects: [{ kind: 'set-timer', timer: 'tick' }] };
+        case 'internal':
+          return input.choice === 'hang-up' ? { state: s, effects: [{ kind: 'disconnect', peer: peer(ctx.id) }] } : { state: { got: s.got + 10 } };
+        case 'request':
+          throw new Error('no clients');
+      }
+    },
+    internal: (_s, ctx) => (ctx.id === 'b' ? ['hang-up'] : []),
+  };
+  const system = () =>
+    actorSystem<S, string, undefined, never, never>({
+      nodes: [{ id: 'a', spec }, { id: 'b', spec }],
+      network: 'fifo',
+      timerBudget: { timers: ['tick'], timeoutsMax: 2 },
+      oracle: () => [{ node: 'a', name: 'a and b bump together', inputs: [{ node: 'a', choice: 'bump' }, { node: 'b', choice: 'bump' }] }],
+      invariants: [],
+      sometimes: [],
+      describeMessage: (m) => m,
+    });
+  const act = (m: ReturnType<typeof system>, s: ReturnType<typeof system>['init'][number], label: string) => {
+    const a = m.actions(s).find((x) => m.describe(x) === label);
+    if (a === undefined) throw new Error(`'${label}' not enabled; enabled: ${m.actions(s).map((x) => m.describe(x)).join('; ')}`);
+    return m.step(s, a);
+  };
+
+  it('closing a connection loses the messages in flight between the two nodes, both ways', () => {
+    const m = system();
+    expect(m.init[0].network.map((e) => e.msg)).toEqual(['m1', 'm2']);
+    expect(act(m, m.init[0], 'b hang-up').network).toEqual([]);
+  });
+
+  it('a budgeted timer fires at most timeoutsMax times over a run, and the count is part of the state', () => {
+    const m = system();
+    let s = act(m, m.init[0], 'timeout a tick');
+    s = act(m, s, 'timeout a tick');
+    expect(s.faults.timeouts).toBe(2);
+    expect(s.nodes[0].timers).toEqual(['tick']);
+    expect(m.actions(s).map((a) => m.describe(a))).not.toContain('timeout a tick');
+  });
+
+  it('an oracle step hands its choices to several nodes in one atomic step, and is fair', () => {
+    const m = system();
+    const oracle = m.actions(m.init[0]).find((a) => a.kind === 'oracle')!;
+    expect(m.describe(oracle)).toBe('a and b bump together');
+    expect(m.step(m.init[0], oracle).nodes.map((n) => n.state!.got)).toEqual([10, 10]);
+    expect(m.isFair(oracle)).toBe(true);
   });
 });

@@ -128,6 +128,7 @@ export function actionNode(action: unknown): string | undefined {
       return typeof a.envelope?.to === 'string' ? a.envelope.to : undefined;
     case 'timeout':
     case 'internal':
+    case 'oracle':
     case 'crash':
     case 'restart':
       return typeof a.node === 'string' ? a.node : undefined;

@@ -67,7 +67,12 @@ export type Effect<M, D, R> =
   | { readonly kind: 'fail'; readonly client: number; readonly seq?: number }
   /** "Not me, ask `to`" (a follower naming its leader); without `to`, the client fails over to
    * the next node. The client resends at once; a redirect is not one of its retries. */
-  | { readonly kind: 'redirect'; readonly client: number; readonly seq?: number; readonly to?: NodeId };
+  | { readonly kind: 'redirect'; readonly client: number; readonly seq?: number; readonly to?: NodeId }
+  /** Closes the node's connection with `peer` (a TCP connection torn down): the messages in
+   * flight between the two, both ways, are lost. The peer is not told; it finds out by its own
+   * timeout, or by the next message on a new connection. Under fifo semantics this is what
+   * keeps one connection's late packets from arriving on the next one. */
+  | { readonly kind: 'disconnect'; readonly peer: NodeId };
 
 export interface HandlerResult<S, M, D, R> {
   readonly state: S;
@@ -185,7 +190,9 @@ export interface SystemState<S, M, D, Op, R> {
   readonly network: readonly Envelope<M>[];
   readonly clients: readonly ClientSlot[];
   readonly history: readonly HistoryEvent<Op, R>[];
-  readonly faults: { readonly drops: number; readonly duplicates: number; readonly crashes: number; readonly partitions: number };
+  /** Faults spent; `timeouts` (present only with a timerBudget) counts the budgeted timers'
+   * firings. */
+  readonly faults: { readonly drops: number; readonly duplicates: number; readonly crashes: number; readonly partitions: number; readonly timeouts?: number };
   /** While partitioned: the node ids on one side (containing the first node), else undefined. */
   readonly partition: readonly NodeId[] | undefined;
   /** In systems with `time`: each node's clock, in node order. */
@@ -196,6 +203,9 @@ export type SystemAction<M> =
   | { readonly kind: 'deliver'; readonly envelope: Envelope<M> }
   | { readonly kind: 'timeout'; readonly node: NodeId; readonly timer: string }
   | { readonly kind: 'internal'; readonly node: NodeId; readonly choice: string }
+  /** A step of a sub-protocol the model abstracts away (see ActorSystemSpec.oracle), drawn on
+   * `node`'s lane. */
+  | { readonly kind: 'oracle'; readonly node: NodeId; readonly name: string; readonly inputs: readonly OracleInput[] }
   /** A client sends its next operation, or resends (`retry`) its outstanding one, to `to`. */
   | { readonly kind: 'request'; readonly client: number; readonly to: NodeId; readonly op: unknown; readonly retry: boolean }
   | { readonly kind: 'client-timeout'; readonly client: number }
@@ -208,6 +218,20 @@ export type SystemAction<M> =
   | { readonly kind: 'partition'; readonly side: readonly NodeId[] }
   | { readonly kind: 'heal' };
 
+/** One node's part in an oracle step: the local choice it is handed. */
+export interface OracleInput {
+  readonly node: NodeId;
+  readonly choice: string;
+}
+
+/** An oracle step: a name in protocol words (`elect n3 by n1,n3`), the lane it is drawn on, and
+ * the local choices it hands to running nodes, applied in order in one atomic step. */
+export interface OracleStep {
+  readonly node: NodeId;
+  readonly name: string;
+  readonly inputs: readonly OracleInput[];
+}
+
 export const FAULT_KINDS: ReadonlySet<SystemAction<unknown>['kind']> = new Set([
   'drop', 'duplicate', 'crash', 'restart', 'partition', 'heal',
 ]);
@@ -218,6 +242,7 @@ function isFairAction(a: SystemAction<unknown>, fairness: Fairness): boolean {
   switch (a.kind) {
     case 'deliver':
     case 'internal':
+    case 'oracle':
       return true;
     case 'timeout': {
       const timers = fairness?.timers;
@@ -259,6 +284,16 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
   readonly timeouts?: TimeoutSemantics;
   readonly faults?: FaultBudget;
   readonly clients?: readonly ClientScript<Op>[];
+  /** Steps of a sub-protocol abstracted away, as TLA+ specifications use a leader oracle: in
+   * each state, the steps it offers (each hands local choices to several running nodes at
+   * once, atomically). What the sub-protocol could do that the oracle does not offer is not
+   * checked; the model's comment must say what the oracle stands for. */
+  readonly oracle?: (state: SystemState<S, M, D, Op, R>) => readonly OracleStep[];
+  /** A budget on the firings of the named timers over a run, like crashesMax: an environment
+   * bound (it restricts when those timers fire, never what a handler does). Asynchronous
+   * timeouts that may fire at any time (a follower giving up on its leader) would otherwise
+   * make the state space unbounded. */
+  readonly timerBudget?: { readonly timers: readonly string[]; readonly timeoutsMax: number };
   /** Abstract time: clocks up to `timeMax`, any two at most `skewMax` apart (default 0). */
   readonly time?: { readonly timeMax: number; readonly skewMax?: number };
   readonly invariants: readonly Invariant<SystemState<S, M, D, Op, R>>[];
@@ -336,6 +371,7 @@ class ActorSystem<S, M, D, Op, R> {
       this.lookup(c.node, `client ${k}'s first node`);
       if (c.timeout !== undefined) nonNegativeInteger(`client ${k}'s retriesMax`, c.timeout.retriesMax);
     });
+    if (spec.timerBudget !== undefined) nonNegativeInteger('timeoutsMax', spec.timerBudget.timeoutsMax);
     if (spec.time !== undefined) {
       this.time = { timeMax: spec.time.timeMax, skewMax: spec.time.skewMax ?? 0 };
       nonNegativeInteger('timeMax', this.time.timeMax);
@@ -397,7 +433,7 @@ class ActorSystem<S, M, D, Op, R> {
         network: [],
         clients: [],
         history: [],
-        faults: { drops: 0, duplicates: 0, crashes: 0, partitions: 0 },
+        faults: this.spec.timerBudget === undefined ? { drops: 0, duplicates: 0, crashes: 0, partitions: 0 } : { drops: 0, duplicates: 0, crashes: 0, partitions: 0, timeouts: 0 },
         partition: undefined,
         ...(timed ? { clocks: this.ids.map(() => 0) } : {}),
       },
@@ -447,6 +483,10 @@ class ActorSystem<S, M, D, Op, R> {
           break;
         case 'persist':
           durable = e.data;
+          break;
+        case 'disconnect':
+          this.indexOf(e.peer);
+          network = network.filter((env) => !((env.from === id && env.to === e.peer) || (env.from === e.peer && env.to === id)));
           break;
         case 'reply':
         case 'fail':
@@ -553,18 +593,30 @@ class ActorSystem<S, M, D, Op, R> {
       if (slot.state === undefined || internal === undefined) return;
       for (const choice of internal(slot.state, this.ctx(i, sys))) out.push({ kind: 'internal', node: this.ids[i], choice });
     });
+    for (const o of this.spec.oracle?.(sys) ?? []) {
+      for (const input of o.inputs) if (sys.nodes[this.indexOf(input.node)].state === undefined) throw new Error(`oracle step '${o.name}' hands a choice to ${input.node}, which is crashed`);
+      out.push({ kind: 'oracle', node: o.node, name: o.name, inputs: o.inputs });
+    }
     // Synchronous timeouts: pending deliveries and local steps all come before any timeout.
     const quiet = !this.synchronous || out.length === 0;
     sys.nodes.forEach((slot, i) => {
       if (slot.state === undefined || !quiet) return;
       for (const timer of slot.timers) {
-        if (this.due(sys, i, slot, timer)) out.push({ kind: 'timeout', node: this.ids[i], timer });
+        if (this.due(sys, i, slot, timer) && this.withinBudget(sys, timer)) out.push({ kind: 'timeout', node: this.ids[i], timer });
       }
     });
     this.clientActions(sys, out);
     this.tickActions(sys, out);
     this.faultActions(sys, deliverable, out);
     return out;
+  }
+
+  private budgeted(timer: string): boolean {
+    return this.spec.timerBudget !== undefined && this.spec.timerBudget.timers.includes(timer);
+  }
+
+  private withinBudget(sys: Sys<S, M, D, Op, R>, timer: string): boolean {
+    return !this.budgeted(timer) || (sys.faults.timeouts ?? 0) < this.spec.timerBudget!.timeoutsMax;
   }
 
   /** Whether an armed timer may fire: always, unless it has a deadline the clock has not reached. */
@@ -648,11 +700,14 @@ class ActorSystem<S, M, D, Op, R> {
         const slot = sys.nodes[i];
         const timers = slot.timers.filter((t) => t !== a.timer);
         const alarms = slot.alarms === undefined ? undefined : setAlarm(slot.alarms, a.timer, undefined);
-        const disarmed = withParts(sys, updateAt(sys.nodes, i, nodeSlot(slot.state, slot.durable, timers, alarms)), sys.network, sys.clients, sys.history);
+        const spent = this.budgeted(a.timer) ? { ...sys, faults: { ...sys.faults, timeouts: (sys.faults.timeouts ?? 0) + 1 } } : sys;
+        const disarmed = withParts(spent, updateAt(sys.nodes, i, nodeSlot(slot.state, slot.durable, timers, alarms)), sys.network, sys.clients, sys.history);
         return this.handle(disarmed, i, { kind: 'timeout', timer: a.timer });
       }
       case 'internal':
         return this.handle(sys, this.indexOf(a.node), { kind: 'internal', choice: a.choice });
+      case 'oracle':
+        return a.inputs.reduce((acc, input) => this.handle(acc, this.indexOf(input.node), { kind: 'internal', choice: input.choice }), sys);
       case 'request':
         return this.request(sys, a.client);
       case 'client-timeout': {
@@ -770,6 +825,8 @@ class ActorSystem<S, M, D, Op, R> {
         return `timeout ${a.node} ${a.timer}`;
       case 'internal':
         return `${a.node} ${a.choice}`;
+      case 'oracle':
+        return a.name;
       case 'request':
         return `client${a.client}->${a.to} ${a.retry ? 'retry ' : ''}${this.describeOp(a.op as Op)}`;
       case 'client-timeout':

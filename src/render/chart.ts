@@ -13,7 +13,7 @@ interface ChartStep {
 }
 
 const SYSTEM_KINDS: ReadonlySet<string> = new Set<SystemAction<unknown>['kind']>([
-  'deliver', 'timeout', 'internal', 'request', 'client-timeout', 'tick', 'drop', 'duplicate', 'crash', 'restart', 'partition', 'heal',
+  'deliver', 'timeout', 'internal', 'oracle', 'request', 'client-timeout', 'tick', 'drop', 'duplicate', 'crash', 'restart', 'partition', 'heal',
 ]);
 
 export function isSystemAction(a: unknown): a is SystemAction<unknown> {
