@@ -15,6 +15,7 @@ import { zookeeperSessionDefinition } from './zookeeper-session/index.ts';
 import { gossipDefinition } from './gossip/index.ts';
 import { cacheClusterDefinition } from './cache-cluster/index.ts';
 import { raftDefinition } from './raft/index.ts';
+import { zabDefinition } from './zab/index.ts';
 
 export const models: readonly ModelDefinition[] = [
   tCommitDefinition,
@@ -30,6 +31,7 @@ export const models: readonly ModelDefinition[] = [
   gossipDefinition,
   cacheClusterDefinition,
   raftDefinition,
+  zabDefinition,
 ];
 
 export function findModel(name: string): ModelDefinition {
