@@ -76,6 +76,36 @@ describe('output paths that cannot be written', () => {
   });
 });
 
+describe('check --all --jobs, --only, --junit and --github', () => {
+  it.each([
+    [['--all', '--jobs', '0'], "--jobs must be a positive integer, got '0'"],
+    [['--all', '--jobs', 'abc'], "--jobs must be a positive integer, got 'abc'"],
+    [['--all', '--jobs', '1e9'], "--jobs must be a positive integer, got '1e9'"],
+    [['--all', '--only', 'nosuch'], "unknown model 'nosuch'"],
+    [['--all', '--only', ','], "--only needs model names separated by commas, got ','"],
+    [['twophase', '--jobs', '2'], '--jobs and --only apply to check --all'],
+    [['--all', '--github', '--json'], '--github prints annotations on stdout, where --json prints its object'],
+  ])('check %j is one line and exit 2', (args, message) => {
+    const r = faultline('check', ...args);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    ['in a directory that does not exist', '/nonexistent/dir/x.xml', 'ENOENT'],
+    ['that is a directory', dir, 'EISDIR'],
+    ['under a regular file', join(dir, 'a-file', 'x.xml'), 'ENOTDIR'],
+  ])('--junit %s is refused before any row runs: one line, exit 2', (_what, target, code) => {
+    const started = performance.now();
+    const r = faultline('check', '--all', '--junit', target);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe(`faultline: cannot write ${target} (${code})`);
+    expect(r.stdout).toBe('');
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+});
+
 describe('traces that are not traces', () => {
   it('replay of /dev/zero and of a directory is refused at once', () => {
     for (const target of ['/dev/zero', dir]) {

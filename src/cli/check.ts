@@ -1,15 +1,36 @@
 // `faultline check`: one model configuration (a variant, or a declared scenario), or every
-// model's rows (--all), each judged against what it expects.
+// model's rows (--all, or the models --only names), each judged against what it expects; with
+// --jobs N the rows run in N worker processes (parallel.ts). --junit and --github report the
+// outcomes for CI (junit.ts, github.ts).
 
+import { closeSync, existsSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { InputError } from '../core/model.ts';
+import { InputError, type ModelDefinition } from '../core/model.ts';
 import type { ExploreOptions } from '../explore/explore.ts';
-import { checkAll, findModel, findScenario, models, runCheckAsync, scenarioCheck, variantCheck, type Outcome } from '../verify/index.ts';
-import { parseParams } from './args.ts';
+import { traceFileName } from '../trace/trace.ts';
+import {
+  checkAll, checksOf, findModel, findScenario, models, runCheckAsync, scenarioCheck, variantCheck, type Check, type Outcome,
+} from '../verify/index.ts';
+import { parseParams, parsePositiveInt } from './args.ts';
 import { saveTraces, tryWrite } from './files.ts';
+import { githubAnnotations } from './github.ts';
+import { junitReport } from './junit.ts';
 import { parseSearchOptions, searchOptions } from './options.ts';
+import { checkInParallel, type RowJob } from './parallel.ts';
 import { outcomeJson, renderCheck, renderSummary } from './report.ts';
-import { EXIT_BAD_INPUT, exitCode } from './exit.ts';
+import { EXIT_BAD_INPUT, EXIT_NOT_VERIFIED, EXIT_OK, exitCode } from './exit.ts';
+
+/** Where the outcomes go besides stdout. */
+interface Reports {
+  readonly saveDir?: string;
+  readonly json: boolean;
+  readonly all: boolean;
+  readonly junit?: string;
+  readonly github: boolean;
+  /** Rows of check --all that an interrupt kept from running. */
+  readonly notRun: readonly Check[];
+}
 
 export async function checkCommand(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,18 +46,31 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
       save: { type: 'string' },
       scenario: { type: 'string' },
       chart: { type: 'boolean' },
+      jobs: { type: 'string' },
+      only: { type: 'string' },
+      junit: { type: 'string' },
+      github: { type: 'boolean' },
     },
   });
   const options = parseSearchOptions(values);
   const json = values.json === true;
+  if (values.github && json) throw new InputError('--github prints annotations on stdout, where --json prints its object: use one of them');
+  // Before any row runs: a report that cannot be written is found now, not after ten minutes.
+  if (values.junit !== undefined) checkWritable(values.junit);
+  const reports = { saveDir: values.save, json, junit: values.junit, github: values.github === true, notRun: [] };
   if (values.all) {
     if (positionals.length > 0) throw new InputError(`check --all takes no model name (got '${positionals[0]}')`);
     if (values.variant !== undefined || values.param !== undefined || values.scenario !== undefined) {
       throw new InputError('check --all runs every variant and scenario at its own params: --variant, --param and --scenario do not apply');
     }
     if (values.chart) throw new InputError('--chart applies to one check, not to --all');
-    return finish(await checkAllModels(options, json), values.save, json, true);
+    const selected = parseOnly(values.only);
+    const jobs = parsePositiveInt('--jobs', values.jobs) ?? availableParallelism();
+    const rows = selected.flatMap((def) => checksOf(def).map((check, index) => ({ model: def.name, index, check })));
+    const outcomes = await checkAllModels(selected, rows, options, jobs, json);
+    return finish(outcomes, { ...reports, all: true, notRun: rows.slice(outcomes.length).map((r) => r.check) });
   }
+  if (values.jobs !== undefined || values.only !== undefined) throw new InputError('--jobs and --only apply to check --all');
   if (positionals.length !== 1) {
     throw new InputError(positionals.length === 0 ? 'check needs a model name, or --all' : `check takes one model, got ${positionals.join(' ')}`);
   }
@@ -52,24 +86,40 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   if (values.chart && check.instance.model.nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${def.name} is not one`);
   const outcome = await runCheckAsync(check, options);
   if (!json) console.log(renderCheck(outcome, values.chart === true));
-  return finish([outcome], values.save, json, false);
+  return finish([outcome], { ...reports, all: false });
 }
 
-async function checkAllModels(options: ExploreOptions, json: boolean): Promise<Outcome[]> {
+/** --only model[,model...]: the models check --all runs, in the registry's order. */
+function parseOnly(text: string | undefined): readonly ModelDefinition[] {
+  if (text === undefined) return models;
+  const names = text.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new InputError(`--only needs model names separated by commas, got '${text}'`);
+  const wanted = new Set(names.map((n) => findModel(n).name));
+  return models.filter((m) => wanted.has(m.name));
+}
+
+async function checkAllModels(selected: readonly ModelDefinition[], rows: readonly RowJob[], options: ExploreOptions, jobs: number, json: boolean): Promise<Outcome[]> {
+  const print = (o: Outcome) => {
+    if (!json) console.log(renderSummary([o], false));
+  };
   if (!json) {
-    console.log('faultline check --all: every model, variant and scenario at its own params\n');
+    const how = jobs === 1 ? '' : ` (${Math.min(jobs, rows.length)} worker processes)`;
+    console.log(`faultline check --all: every model, variant and scenario at its own params${how}\n`);
     console.log(renderSummary([], true));
   }
-  return checkAll(models, options, (o) => {
-    if (!json) console.log(renderSummary([o], false));
-  });
+  return jobs === 1 ? checkAll(selected, options, print) : checkInParallel(rows, options, jobs, print);
 }
 
-function finish(outcomes: readonly Outcome[], saveDir: string | undefined, json: boolean, all: boolean): number {
+function finish(outcomes: readonly Outcome[], reports: Reports): number {
+  const { saveDir, json, all } = reports;
   const traces = outcomes.flatMap((o) => o.findings.flatMap((f) => (f.trace === undefined ? [] : [f.trace])));
   const { value: saved = [], error: saveError } = saveDir === undefined ? {} : tryWrite(() => saveTraces(saveDir, traces));
-  const interrupted = outcomes.some((o) => o.summary.boundsHit.includes('interrupted'));
-  const code = exitCode(outcomes);
+  const savedTrace = (o: Outcome) =>
+    saveError !== undefined || saveDir === undefined ? [] : o.findings.flatMap((f) => (f.trace === undefined ? [] : [traceFileName(saveDir, f.trace)]));
+  const interrupted = outcomes.some((o) => o.summary.boundsHit.includes('interrupted')) || reports.notRun.length > 0;
+  // Checks that never ran were not verified, even when every one that ran came out as expected.
+  const ran = exitCode(outcomes);
+  const code = ran === EXIT_OK && reports.notRun.length > 0 ? EXIT_NOT_VERIFIED : ran;
   if (json) {
     const body = all
       ? { ok: code === 0, exitCode: code, interrupted, results: outcomes.map(outcomeJson), saved }
@@ -84,9 +134,32 @@ function finish(outcomes: readonly Outcome[], saveDir: string | undefined, json:
     }
     for (const f of saved) console.log(`saved trace ${f}`);
   }
-  if (saveError !== undefined) {
-    console.error(`faultline: ${saveError}`);
+  if (reports.github) for (const line of githubAnnotations(outcomes, reports.notRun, savedTrace)) console.log(line);
+  const { error: junitError } = reports.junit === undefined ? {} : tryWrite(() => writeReport(reports.junit!, junitReport(outcomes, reports.notRun, savedTrace)));
+  const ioError = saveError ?? junitError;
+  if (ioError !== undefined) {
+    console.error(`faultline: ${ioError}`);
     return EXIT_BAD_INPUT;
   }
   return code;
+}
+
+/** Refuses a report file that cannot be written: its directory must exist (a report path is
+ * not a place to create directories in), and it must not be a directory. Leaves no file behind. */
+function checkWritable(file: string): void {
+  const existed = existsSync(file);
+  try {
+    closeSync(openSync(file, 'a'));
+    if (!existed) unlinkSync(file);
+  } catch (e) {
+    throw new InputError(`cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+function writeReport(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new InputError(`cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
 }

@@ -17,7 +17,11 @@ const USAGE = `usage:
   faultline check <model> [--variant V] [--param KEY=VALUE ...] [--scenario NAME] [--strategy bfs|dfs]
                   [--depth-max N] [--states-max N] [--time-limit SECONDS] [--memory-max MIB]
                   [--after-expected-max N] [--no-deadlock] [--continue] [--progress] [--json] [--save DIR] [--chart]
-  faultline check --all [bounds as above] [--progress] [--json] [--save DIR]
+                  [--junit FILE] [--github]
+  faultline check --all [--only MODEL[,MODEL...]] [--jobs N] [bounds as above] [--progress] [--json] [--save DIR]
+                  [--junit FILE] [--github]
+                  --jobs N: rows in N worker processes (default: the number of cores; 1: one after the other)
+                  --junit FILE: JUnit XML report; --github: GitHub Actions annotations for unexpected rows
   faultline replay <trace.json> [--json] [--chart] [--html FILE]
   faultline replay --rewrite [TRACE_OR_DIR ...]      (re)write the text transcripts (default: traces/)
   faultline simulate <model> [--variant V] [--param KEY=VALUE ...] [--runs N] [--depth-max N]
