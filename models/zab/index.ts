@@ -167,6 +167,7 @@ export function zab(params: Params, variant: ZabVariant = 'default'): ActorModel
       txns: params.txnsMax > 0,
       epochChange: params.epochsMax >= 2 && params.crashesMax + params.timeoutsMax + params.partitionsMax > 0,
       snap: params.txnsMax > params.diffMax,
+      trunc: params.txnsMax > 0 && params.epochsMax >= 2 && params.timeoutsMax >= 1 && params.crashesMax + params.timeoutsMax >= 2,
       diff: params.txnsMax > 0 && params.diffMax > 0,
     }),
     goal: (s) => settled(s, ids),
@@ -292,8 +293,8 @@ export const zabDefinition: ModelDefinition = {
     {
       kind: 'safety',
       name: 'observer',
-      description: 'one observer beside three voters, one transaction: it is synchronised and learns commits by INFORM, never counts towards a quorum, and every invariant holds',
-      params: { observers: 1, txnsMax: 1 },
+      description: 'one observer beside three voters, one transaction, one crash, no timeout: it is synchronised and learns commits by INFORM, never counts towards a quorum, and every invariant holds',
+      params: { observers: 1, txnsMax: 1, timeoutsMax: 0 },
       expect: { status: 'holds' },
     },
     {

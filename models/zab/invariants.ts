@@ -197,6 +197,9 @@ export interface WitnessBounds {
   readonly epochChange: boolean;
   /** A learner missing more than diffMax transactions. */
   readonly snap: boolean;
+  /** A learner with a transaction the next leader lacks: its leader must go (a crash or a
+   * timeout) and a follower must give up on it (a timeout). */
+  readonly trunc: boolean;
   readonly diff: boolean;
 }
 
@@ -227,7 +230,7 @@ export function zabWitnesses(ids: readonly string[], voters: readonly string[], 
       },
     },
     { when: can.diff, name: 'a learner that missed transactions is synchronised by DIFF', holds: synced('DIFF', true) },
-    { when: can.epochChange && can.txns, name: 'a learner is synchronised by TRUNC', holds: synced('TRUNC', false) },
+    { when: can.trunc, name: 'a learner is synchronised by TRUNC', holds: synced('TRUNC', false) },
     { when: can.snap, name: 'a learner is synchronised by SNAP', holds: synced('SNAP', false) },
     { when: observers.length > 0 && can.txns, name: 'an observer delivers a transaction', holds: (s) => v(s).some((x) => observers.includes(x.id) && x.d.delivered.length > 0) },
   ];
