@@ -184,3 +184,14 @@ describe('actor systems: connections, timer budgets and oracle steps', () => {
     expect(m.isFair(oracle)).toBe(true);
   });
 });
+
+describe('actor systems: FIFO channels across a partition', () => {
+  it('a partition holds the messages of a FIFO channel that crosses it (TCP retransmits), and they arrive in order once it heals', () => {
+    const m = windowModel({ n: 2, network: 'fifo', faults: { partitionsMax: 1 } });
+    let s = stepBy(m, m.init[0], 'partition {sender} | {receiver}');
+    expect(s.network.map((e) => e.msg)).toEqual(m.init[0].network.map((e) => e.msg));
+    expect(labels(m, s)).not.toContain('sender->receiver Data 1');
+    s = stepBy(m, s, 'heal partition');
+    expect(labels(m, s)).toContain('sender->receiver Data 1');
+  });
+});

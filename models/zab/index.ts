@@ -16,7 +16,8 @@
 // - A crash loses the server's connections (its channels both ways empty, actors.ts); giving
 //   up on a peer closes the connection (the `disconnect` effect), so a connection's late
 //   packets never arrive on the next one. No message loss inside a connection: TCP either
-//   delivers in order or breaks (a partition breaks the connections that cross it).
+//   delivers in order or breaks; a partition holds what crosses it until it heals (or until a
+//   server gives up and closes the connection).
 // - The leader's committed-log window is diffMax transactions: a learner further behind gets
 //   a SNAP. The synchronisation packets and NEWLEADER are one message (they are sent back to
 //   back); the learner then logs, updates currentEpoch and ACKs NEWLEADER as three steps.
@@ -295,6 +296,13 @@ export const zabDefinition: ModelDefinition = {
       name: 'observer',
       description: 'one observer beside three voters, one transaction, one crash, no timeout: it is synchronised and learns commits by INFORM, never counts towards a quorum, and every invariant holds',
       params: { observers: 1, txnsMax: 1, timeoutsMax: 0 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'partition',
+      description: 'a partition (that may heal) instead of the crash, one timeout: messages across it are held, not lost (TCP), and a learner cut off gives up on its leader; every invariant holds',
+      params: { crashesMax: 0, partitionsMax: 1 },
       expect: { status: 'holds' },
     },
     {

@@ -11,7 +11,9 @@
 // (the default); `fifo` — per-channel order, only the head of each (from, to) channel may be
 // delivered (TCP-like; ZAB needs it). Faults are explicit actions with budgets: drop,
 // duplicate, crash (volatile state and timers lost, persisted state kept), restart, partition
-// into two sides (messages across are lost while it lasts) and heal. Timers fire as
+// into two sides and heal. A partition loses the messages across it while it lasts; under fifo
+// it holds them instead (TCP never loses a segment and goes on: it retransmits once the
+// partition heals, or the connection is closed by a node that gives up, `disconnect`). Timers fire as
 // nondeterministic actions while armed.
 //
 // Clients (optional): each runs a script of operations, one at a time, against the service.
@@ -469,7 +471,7 @@ class ActorSystem<S, M, D, Op, R> {
       switch (e.kind) {
         case 'send':
           this.indexOf(e.to);
-          if (!this.crossesPartition(sys.partition, id, e.to)) network = this.enqueue(network, { from: id, to: e.to, msg: e.msg });
+          if (this.semantics === 'fifo' || !this.crossesPartition(sys.partition, id, e.to)) network = this.enqueue(network, { from: id, to: e.to, msg: e.msg });
           break;
         case 'set-timer':
           timers = addTimer(timers, e.timer);
@@ -584,7 +586,7 @@ class ActorSystem<S, M, D, Op, R> {
 
   private actions(sys: Sys<S, M, D, Op, R>): SystemAction<M>[] {
     const out: SystemAction<M>[] = [];
-    const deliverable = this.deliverable(sys);
+    const deliverable = this.deliverable(sys).filter((e) => this.semantics !== 'fifo' || !this.crossesPartition(sys.partition, e.from, e.to));
     for (const envelope of deliverable) {
       if (sys.nodes[this.indexOf(envelope.to)].state !== undefined) out.push({ kind: 'deliver', envelope });
     }
@@ -734,7 +736,9 @@ class ActorSystem<S, M, D, Op, R> {
         return {
           ...sys,
           partition: a.side,
-          network: sys.network.filter((e) => !this.crossesPartition(a.side, e.from, e.to)),
+          // fifo (TCP): what crosses the partition is held, not lost, and retransmitted once it
+          // heals; a node that gives up on the connection closes it (disconnect).
+          network: this.semantics === 'fifo' ? sys.network : sys.network.filter((e) => !this.crossesPartition(a.side, e.from, e.to)),
           faults: { ...sys.faults, partitions: sys.faults.partitions + 1 },
         };
       case 'heal':
