@@ -167,9 +167,12 @@ export function zab(params: Params, variant: ZabVariant = 'default'): ActorModel
     sometimes: zabWitnesses(ids, voters, observers, {
       txns: params.txnsMax > 0,
       epochChange: params.epochsMax >= 2 && params.crashesMax + params.timeoutsMax + params.partitionsMax > 0,
-      snap: params.txnsMax > params.diffMax,
-      trunc: params.txnsMax > 0 && params.epochsMax >= 2 && params.timeoutsMax >= 1 && params.crashesMax + params.timeoutsMax >= 2,
-      diff: params.txnsMax > 0 && params.diffMax > 0,
+      // A proposal only its leader logged can outlive it only where a quorum can form without
+      // that leader: three voters or more.
+      minority: params.servers >= 3,
+      snap: ids.length >= 2 && params.txnsMax > params.diffMax,
+      diff: ids.length >= 2 && params.txnsMax > 0 && params.diffMax > 0,
+      trunc: params.servers >= 3 && params.txnsMax > 0 && params.epochsMax >= 2 && params.timeoutsMax >= 1 && params.crashesMax + params.timeoutsMax >= 2,
     }),
     goal: (s) => settled(s, ids),
     // Any state may end a run: with epochs, timeouts and crashes bounded, a server may wait

@@ -195,6 +195,7 @@ export interface WitnessBounds {
   readonly txns: boolean;
   /** A second epoch (some crash or timeout, and epochsMax >= 2). */
   readonly epochChange: boolean;
+  readonly minority: boolean;
   /** A learner missing more than diffMax transactions. */
   readonly snap: boolean;
   /** A learner with a transaction the next leader lacks: its leader must go (a crash or a
@@ -218,7 +219,7 @@ export function zabWitnesses(ids: readonly string[], voters: readonly string[], 
     },
     { when: can.epochChange, name: 'a leader is established in epoch 2', holds: (s) => v(s).some((x) => x.d.led.includes(2)) },
     {
-      when: can.epochChange && can.txns,
+      when: can.epochChange && can.txns && can.minority,
       name: 'a new leader is established after a proposal only a minority logged',
       holds: (s) => {
         const all = v(s);
