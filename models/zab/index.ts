@@ -303,6 +303,13 @@ export const zabDefinition: ModelDefinition = {
     },
     {
       kind: 'safety',
+      name: 'five-servers',
+      description: 'five voters (quorum 3), one transaction, no fault: every interleaving of election outcomes, discovery, synchronisation and broadcast holds',
+      params: { servers: 5, txnsMax: 1, crashesMax: 0, timeoutsMax: 0 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
       name: 'partition',
       description: 'a partition (that may heal) instead of the crash, one timeout: messages across it are held, not lost (TCP), and a learner cut off gives up on its leader; every invariant holds',
       params: { crashesMax: 0, partitionsMax: 1 },
