@@ -6,6 +6,7 @@ import { ModelError } from '../explore/traverse.ts';
 import { renderSteps } from '../render/text.ts';
 import { checkCommand } from './check.ts';
 import { EXIT_BAD_INPUT, EXIT_FAILED } from './exit.ts';
+import { exploreCommand } from './explore.ts';
 import { listCommand } from './list.ts';
 import { livenessCommand } from './liveness.ts';
 import { mergeCommand } from './merge.ts';
@@ -30,6 +31,8 @@ const USAGE = `usage:
   faultline liveness <model> [--variant V] [--param KEY=VALUE ...] [--states-max N]
                   [--depth-max N] [--time-limit SECONDS] [--memory-max MIB] [--progress]
                   [--json] [--save DIR] [--dot FILE]
+  faultline explore <model> [--variant V] [--param KEY=VALUE ...] [--trace FILE] [--port N]
+                  the state-space explorer in the browser, on 127.0.0.1 (default: a free port)
 
 exit codes: 0 as expected; 1 a violation or an outcome not as expected; 2 bad input or an I/O
 failure; 3 nothing wrong found but NOT verified (a bound or Ctrl-C cut the search).
@@ -51,6 +54,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return mergeCommand(rest);
       case 'liveness':
         return await livenessCommand(rest);
+      case 'explore':
+        return await exploreCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -58,7 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(USAGE);
         return command === undefined ? EXIT_BAD_INPUT : 0;
       default:
-        throw new InputError(`unknown command '${command}' (commands: list, check, replay, simulate, merge, liveness)`);
+        throw new InputError(`unknown command '${command}' (commands: list, check, replay, simulate, merge, liveness, explore)`);
     }
   } catch (e) {
     if (e instanceof InputError) {
