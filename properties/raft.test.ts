@@ -1,15 +1,24 @@
 // Raft (models/raft): leader election and log replication with a replicated register and
-// exactly-once clients. The default configuration (545,927 states, ~23 s) is a row of
+// exactly-once clients. The default configuration (1,087,231 states, ~33 s) is a row of
 // check --all; here a smaller named configuration is pinned (elections only, two terms), and
-// every planted bug is found by BFS with its shortest counterexample, which replays.
+// every planted bug is found by BFS with its shortest counterexample, which replays. The
+// seed's seven failure cases are saved stories whose claims are checked on the replayed
+// states; membership changes and ReadIndex have their bug found and the fix held exhaustively
+// at the same (cut-down) bounds.
 
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { explore } from '../src/explore/explore.ts';
 import { replayPath } from '../src/explore/path.ts';
 import { loadTrace, replayTrace } from '../src/trace/trace.ts';
-import { buildRegistered, findScenario, instantiate, runCheck, scenarioCheck } from '../src/verify/index.ts';
+import { buildRegistered, findScenario, instantiate, runCheck, scenarioCheck, variantCheck } from '../src/verify/index.ts';
 import { applyLog, mergeEntries, raft, raftDefinition, RAFT_DEFAULTS, type Entry, type RaftState } from '../models/raft/index.ts';
+import { raftServer, type Bugs } from '../models/raft/server.ts';
+
+const NO_BUGS: Bugs = {
+  commitByCounting: false, voteWithoutLogCheck: false, votedForNotPersisted: false, noPrevLogCheck: false,
+  noStepDown: false, noClientDedup: false, localReads: false, changeBeforeNoop: false,
+};
 
 const traces = join(import.meta.dirname, '..', 'traces', 'raft');
 
@@ -19,7 +28,6 @@ describe('Raft keeps its safety properties', () => {
     expect([r.status, r.distinctStates, r.totalStates, r.depth]).toEqual(['holds', 34_612, 145_924, 19]);
     expect(r.witnesses.map((w) => [w.name, w.reached])).toEqual([
       ['a leader is elected', true],
-      ['a client request commits', false],
       ['a split vote happens', true],
       ['leaders of two terms coexist', true],
     ]);
@@ -67,6 +75,8 @@ describe('Raft planted bugs are found by BFS with their shortest counterexample,
     ['stale-local-read-linearizable', 'Linearizable', 10],
     ['commit-by-counting-leadercompleteness', 'LeaderCompleteness', 41],
     ['commit-by-counting-leadercompleteness.swarm', 'LeaderCompleteness', 20],
+    ['membership-before-noop-electionsafety', 'ElectionSafety', 39],
+    ['membership-before-noop-leadercompleteness', 'LeaderCompleteness', 34],
   ])('the saved trace %s replays to its %s violation in %i steps', (name, property, steps) => {
     const file = join(traces, `${name}.json`);
     const trace = loadTrace(file);
@@ -90,6 +100,77 @@ describe('Raft planted bugs are found by BFS with their shortest counterexample,
     ]);
     expect(trace.message).toBe('n2 is leader of term 4 but has 2:read() at index 1, where n1 knew 1:write(1) committed in term 3');
   });
+});
+
+describe('Raft single-server membership changes (thesis §4.1) and the raft-dev 2015 bug', () => {
+  it('a leader that takes a change before committing an entry of its term lets two disjoint majorities elect two leaders in term 3 (39 steps) and lose a committed configuration (34 steps); BFS finds both, and they replay', () => {
+    const model = instantiate(raftDefinition, 'membership-before-noop').model;
+    const r = explore(model, { continueAfterViolation: true });
+    expect(r.violations.map((v) => [v.property, v.steps, v.message])).toEqual([
+      ['LeaderCompleteness', 34, 'n1 is leader of term 3 but has 1:config{n1,n2,n4} at index 1, where n3 knew 2:config{n1,n3,n4} committed in term 2'],
+      ['ElectionSafety', 39, 'n1 and n3 were both leader in term 3'],
+    ]);
+    for (const v of r.violations) expect(replayPath(model, v.path)).toEqual(v.run);
+    // Each change in the run is taken by a leader that has committed nothing of its term (n2 in
+    // term 2, then the stale leader n1 of term 1); the faithful leader refuses the first one.
+    const es = r.violations[1].run.steps;
+    const proposals = es.flatMap((s, i) => ((s.action as { kind: string }).kind === 'internal' ? [i] : []));
+    expect(proposals.map((i) => {
+      const k = Number((es[i].action as { node: string }).node.slice(1)) - 1;
+      const p = (es[i - 1].state as RaftState).nodes[k].state!;
+      return [es[i].label, p.role, p.term, p.commit];
+    })).toEqual([['n2 remove n4', 'leader', 2, 0], ['n1 remove n2', 'leader', 1, 0]]);
+    // The same leader state offers no change to a faithful server.
+    const nodes = ['n1', 'n2', 'n3', 'n4'];
+    const server = (changeBeforeNoop: boolean) => raftServer({ termsMax: 3, noop: false, notices: false, replyStep: false, readIndex: false, membership: { id: 'n2', initial: nodes, adds: true }, bugs: { ...NO_BUGS, changeBeforeNoop } });
+    const n2 = (es[proposals[0] - 1].state as RaftState).nodes[1].state!;
+    expect([server(true).internal!(n2, { id: 'n2', nodes }), server(false).internal!(n2, { id: 'n2', nodes })]).toEqual([['remove n1', 'remove n3', 'remove n4'], []]);
+  }, 240_000);
+
+  it.each([
+    ['membership-changes', 'holds', 471_355, 873_809, 53],
+    ['membership-add-back', 'holds', 367_200, 904_535, 59],
+  ])('the faithful model (a new leader commits its no-op before any change) at %s holds exhaustively, and its changes commit', (name, status, distinct, total, depth) => {
+    const o = runCheck(scenarioCheck(raftDefinition, findScenario(raftDefinition, name)));
+    expect([o.summary.status, o.summary.distinctStates, o.summary.totalStates, o.summary.depth, o.matchesExpected]).toEqual([status, distinct, total, depth, true]);
+  }, 300_000);
+
+  // A planted bug's row goes on past its expected violation; at these params it exhausts the space.
+  it('the bug\'s row at its params explores 177,176 states exhaustively, finding both violations', () => {
+    const o = runCheck(variantCheck(raftDefinition, 'membership-before-noop'));
+    expect([o.summary.status, o.summary.distinctStates, o.summary.totalStates, o.summary.depth, o.matchesExpected]).toEqual(['violation', 177_176, 329_036, 52, true]);
+  }, 300_000);
+});
+
+describe('Raft ReadIndex (thesis §6.4): a read is answered only after the leader confirms its leadership', () => {
+  const reads = findScenario(raftDefinition, 'read-index');
+
+  it('at the ReadIndex scenario\'s params a leader answering reads from its own state returns a stale value (13 steps), and the run replays', () => {
+    const model = instantiate(raftDefinition, 'stale-local-read', reads.params).model;
+    const v = explore(model).violations[0];
+    expect([v.property, v.steps]).toEqual(['Linearizable', 13]);
+    expect(v.message).toMatch(/^read\(\) by client 1 returned 0, but no linearization allows it after write\(1\) by client 0 completed/);
+    expect(replayPath(model, v.path)).toEqual(v.run);
+  }, 120_000);
+
+  it('a deposed leader asked for a read sends a heartbeat round instead of answering from its stale state machine, learns the new term and drops the read', () => {
+    const file = join(traces, 'read-index-deposed-leader-does-not-answer.json');
+    const r = replayTrace(loadTrace(file), file, buildRegistered);
+    expect(r.reproduced, r.observed).toBe(true);
+    const states = r.states as RaftState[];
+    const asked = r.trace.steps.findIndex((s) => (s.action as { kind: string; client?: number }).kind === 'request' && (s.action as { client: number }).client === 1) + 1;
+    const n2 = states[asked].nodes[1].state!;
+    expect([n2.role, n2.term, n2.reads, applyLog(n2.log.slice(0, n2.commit)).value]).toEqual(['leader', 1, [{ client: 1, seq: 0, readIndex: 1, acks: ['n2'] }], 0]);
+    expect(states[asked].nodes[0].state!.led).toEqual([2]);
+    expect(states.every((s) => !s.history.some((e) => e.kind === 'return' && e.client === 1))).toBe(true);
+    const last = states[states.length - 1].nodes[1].state!;
+    expect([last.role, last.term, last.reads]).toEqual(['follower', 2, undefined]);
+  });
+
+  it('with ReadIndex the same configuration stays linearizable: 1,126,870 states exhaustively, and a read is answered', () => {
+    const o = runCheck(scenarioCheck(raftDefinition, reads));
+    expect([o.summary.status, o.summary.distinctStates, o.summary.totalStates, o.summary.depth, o.matchesExpected]).toEqual(['holds', 1_126_870, 4_431_278, 33, true]);
+  }, 600_000);
 });
 
 describe('Raft liveness once faults stop (weak fairness of delivery, the election timer and clients)', () => {
@@ -116,6 +197,19 @@ describe('Raft liveness once faults stop (weak fairness of delivery, the electio
 });
 
 describe('Raft: the seed\'s failure cases as saved traces of the faithful model', () => {
+  /** Replays a seed case and returns its states; the claims below are read off them. */
+  const seedCase = (name: string) => {
+    const file = join(traces, `${name}.json`);
+    const r = replayTrace(loadTrace(file), file, buildRegistered);
+    expect(r.reproduced, r.observed).toBe(true);
+    return { trace: r.trace, states: r.states as RaftState[], last: r.states[r.states.length - 1] as RaftState };
+  };
+  /** The state right after the first step whose action is of this kind. */
+  const after = (c: ReturnType<typeof seedCase>, kind: string) => c.states[c.trace.steps.findIndex((s) => (s.action as { kind: string }).kind === kind) + 1];
+  const node = (s: RaftState, k: number) => s.nodes[k].state ?? s.nodes[k].durable!;
+  const appliedBy = (s: RaftState, k: number) => applyLog(s.nodes[k].state!.log.slice(0, s.nodes[k].state!.commit)).applied;
+  const returns = (s: RaftState) => s.history.filter((e) => e.kind === 'return');
+
   it('case 3: replicated to every follower, the leader crashes before answering; the new leader commits it and the client\'s retry takes effect once', () => {
     const file = join(traces, 'seed-case-3-leader-crashes-before-answering.json');
     const r = replayTrace(loadTrace(file), file, buildRegistered);
@@ -139,5 +233,83 @@ describe('Raft: the seed\'s failure cases as saved traces of the faithful model'
     const n2 = last.nodes[1].state!;
     expect(applyLog(n2.log.slice(0, n2.commit)).applied).toEqual([{ client: 0, seq: 0 }]);
     expect(last.history.filter((e) => e.kind === 'return')).toEqual([{ kind: 'return', client: 0, result: 'ok', node: 'n2' }]);
+  });
+
+  it('case 2: the request reaches the leader, which crashes before replicating it: its entry is lost, and when it rejoins its log is made the new leader\'s', () => {
+    const c = seedCase('seed-case-2-leader-crashes-before-replicating');
+    expect([c.trace.params.crashesMax, c.trace.steps.length]).toEqual([1, 15]);
+    const crashed = after(c, 'crash');
+    expect([0, 1, 2].map((k) => node(crashed, k).log.map((e) => e.term))).toEqual([[1], [], []]);
+    // No server ever knows the term-1 entry committed, and at the end no log holds it.
+    expect(c.states.every((s) => [0, 1, 2].every((k) => node(s, k).committed.every((x) => x.entry.term !== 1)))).toBe(true);
+    const [n1, n2] = [c.last.nodes[0].state!, c.last.nodes[1].state!];
+    expect([n1.role, n1.term, n2.role, n2.term]).toEqual(['follower', 2, 'leader', 2]);
+    expect(n1.log).toEqual(n2.log);
+    expect(n1.log.map((e) => e.term)).toEqual([2]);
+    expect(appliedBy(c.last, 1)).toEqual([{ client: 0, seq: 0 }]);
+    expect(returns(c.last)).toEqual([{ kind: 'return', client: 0, result: 'ok', node: 'n2' }]);
+  });
+
+  it('case 4: replicated to some followers, the leader crashes: the server without the entry cannot win, the one holding the newest log does and commits it; the retry takes effect once', () => {
+    const c = seedCase('seed-case-4-replicated-to-some-followers');
+    const crashed = after(c, 'crash');
+    expect([0, 1, 2].map((k) => node(crashed, k).log.length)).toEqual([2, 2, 1]);
+    // n3 campaigns in term 2 and is refused; no server lacking write(1) ever leads.
+    expect(c.states.some((s) => s.nodes[2].state?.role === 'candidate' && s.nodes[2].state.term === 2)).toBe(true);
+    const hasWrite = (log: readonly Entry[]) => log.some((e) => e.cmd.kind === 'request');
+    expect(c.states.every((s) => s.nodes.every((n) => n.state?.role !== 'leader' || n.state.term === 1 || hasWrite(n.state.log)))).toBe(true);
+    expect(node(c.last, 2).led).toEqual([]);
+    const n2 = c.last.nodes[1].state!;
+    expect([n2.role, n2.term, n2.commit]).toEqual(['leader', 3, 3]);
+    expect(n2.log.filter((e) => e.cmd.kind === 'request')).toHaveLength(1);
+    expect(appliedBy(c.last, 1)).toEqual([{ client: 0, seq: 0 }]);
+    expect(returns(c.last)).toEqual([{ kind: 'return', client: 0, result: 'ok', node: 'n2' }]);
+  });
+
+  it('case 5: committed on the leader, which crashes before the followers learn it: the new leader has the entry at the same index and commits it', () => {
+    const c = seedCase('seed-case-5-committed-on-the-leader-only');
+    const crashed = after(c, 'crash');
+    const written = node(crashed, 0).log[1];
+    expect([node(crashed, 0).committed.length, crashed.nodes[1].state!.commit, crashed.nodes[2].state!.commit]).toEqual([2, 0, 0]);
+    expect(returns(crashed)).toEqual([{ kind: 'return', client: 0, result: 'ok', node: 'n1' }]);
+    const n2 = c.last.nodes[1].state!;
+    expect([n2.role, n2.term, n2.commit]).toEqual(['leader', 2, 3]);
+    expect(n2.log[1]).toEqual(written);
+    expect(appliedBy(c.last, 1)).toEqual([{ client: 0, seq: 0 }]);
+    expect(returns(c.last)).toHaveLength(1);
+  });
+
+  it('case 6: committed everywhere, the leader crashes before answering: the client\'s retry at the new leader is answered from its client table and appends nothing', () => {
+    const c = seedCase('seed-case-6-committed-everywhere-not-answered');
+    expect([c.trace.params.replyStep, c.trace.params.notices]).toEqual([1, 1]);
+    const before = c.states[c.trace.steps.findIndex((s) => (s.action as { kind: string }).kind === 'crash')];
+    // Every server knows write(1) committed (index 2), the leader still holds the answer.
+    expect([0, 1, 2].map((k) => before.nodes[k].state!.commit)).toEqual([2, 2, 2]);
+    expect(before.nodes[0].state!.unanswered).toEqual([{ client: 0, seq: 0, result: 'ok' }]);
+    expect(returns(before)).toEqual([]);
+    const retried = c.trace.steps.findIndex((s) => (s.action as { kind: string; retry?: boolean }).retry === true);
+    // The retry changes no log: n2 answers from its committed prefix.
+    expect(c.states[retried + 1].nodes.map((n) => n.state?.log)).toEqual(c.states[retried].nodes.map((n) => n.state?.log));
+    const n2 = c.last.nodes[1].state!;
+    expect(n2.log.filter((e) => e.cmd.kind === 'request')).toHaveLength(1);
+    expect(appliedBy(c.last, 1)).toEqual([{ client: 0, seq: 0 }]);
+    expect(returns(c.last)).toEqual([{ kind: 'return', client: 0, result: 'ok', node: 'n2' }]);
+  });
+
+  it('case 7: a partition leaves two leaders; the old one cannot commit, and after healing it steps down and its uncommitted entry is replaced', () => {
+    const c = seedCase('seed-case-7-partition-leaves-two-leaders');
+    const leaders = (s: RaftState) => s.nodes.flatMap((n, k) => (n.state?.role === 'leader' ? [`n${k + 1}@${n.state.term}`] : []));
+    const cut = c.states.filter((s) => s.partition !== undefined);
+    expect(cut.some((s) => leaders(s).join() === 'n1@1,n2@2')).toBe(true);
+    // While cut off, n1 holds a term-1 entry it never commits.
+    expect(cut.some((s) => s.nodes[0].state!.log.some((e) => e.term === 1))).toBe(true);
+    expect(cut.every((s) => s.nodes[0].state!.commit === 0)).toBe(true);
+    expect(c.last.partition).toBeUndefined();
+    const [n1, n2] = [c.last.nodes[0].state!, c.last.nodes[1].state!];
+    expect([n1.role, n1.term, leaders(c.last)]).toEqual(['follower', 2, ['n2@2']]);
+    expect(n1.log).toEqual(n2.log);
+    expect(n1.log.every((e) => e.term === 2)).toBe(true);
+    expect(appliedBy(c.last, 1)).toEqual([{ client: 0, seq: 0 }, { client: 0, seq: 1 }]);
+    expect(returns(c.last)).toEqual([{ kind: 'return', client: 0, result: 'ok', node: 'n2' }, { kind: 'return', client: 0, result: 1, node: 'n2' }]);
   });
 });

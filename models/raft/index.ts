@@ -8,7 +8,7 @@
 // timer: which server's fires first is the explorer's choice, i.e. the randomised timeout.
 // Clients send (client, seq) to n1 first; a follower redirects to the leader it knows; a client
 // that hears nothing may time out and retry at the next server (retriesMax); reads go through
-// the log like writes.
+// the log like writes (reads=1: ReadIndex instead).
 //
 // Modelling choices and what the bounds leave unchecked (default: 1,087,231 states, 5,766,487
 // generated, depth 26; 32.9 s alone, 64 s in check --all beside two other processes; a
@@ -32,7 +32,28 @@
 // - Liveness (scenarios): the goal is "a leader is elected and every client has finished".
 //   Terms and campaigns only grow, so no run of a bounded model repeats a state: a split vote
 //   that could repeat forever shows up as a stuck state at termsMax, never as a lasso.
-// - No membership changes, no ReadIndex (issue 11 lists them; not built).
+// - Membership changes (changes > 0; thesis §4.1): a leader may be asked to add (adds=1) or
+//   remove one server other than itself (an internal action, budgeted like requestsMax); the configuration
+//   entry takes effect on each server as soon as it is in its log, majorities of votes and of
+//   matchIndex are counted over it, and a server outside its configuration never campaigns.
+//   One change at a time (none while a configuration entry is uncommitted), and, the fix of
+//   raft-dev 2015, a new leader appends a no-op and takes a change only once an entry of its
+//   term is committed; variant membership-before-noop has neither the no-op nor the wait. A
+//   leader never removes itself, added servers join as voters at once (no catch-up round,
+//   §4.2.1), and removed servers are not disruptive (§4.2.3 not modelled). A change is asked
+//   for from outside, so with synchronous=1 it does not hold timers back (applied here, after
+//   the changes budget). The bug needs four servers, two leaders with different changes and
+//   two elections in one term, beyond plain BFS (3.2x per level, 485k states at depth 12 of
+//   about 40); MEMBERSHIP below cuts the inputs.
+// - Reads (reads=1, ReadIndex, thesis §6.4): the leader records readIndex = max(commitIndex,
+//   its first entry of this term), sends ReadCheck (a heartbeat for that read) to the members
+//   and answers with the state machine at readIndex once a majority (itself included) has
+//   acknowledged in its term and commitIndex has reached readIndex; a deposed leader learns the
+//   higher term from the acknowledgements and drops its pending reads. No lease-based reads
+//   (§6.4.1). The ReadIndex row is cut down (READS below).
+// - Answers (replyStep=1, for the seed's case 6): a leader may answer a committed request in a
+//   later step of its own, so a crash loses the answer; by default it answers in the step that
+//   commits it (the actor layer has no lost replies).
 
 import type { ModelDefinition, Params, VariantSpec } from '../../src/core/model.ts';
 import { InputError } from '../../src/core/model.ts';
@@ -53,7 +74,8 @@ export type RaftVariant =
   | 'no-step-down-on-higher-term'
   | 'no-client-dedup'
   | 'stale-local-read'
-  | 'commit-by-counting';
+  | 'commit-by-counting'
+  | 'membership-before-noop';
 
 const VARIANTS: readonly RaftVariant[] = [
   'default',
@@ -64,6 +86,7 @@ const VARIANTS: readonly RaftVariant[] = [
   'no-client-dedup',
   'stale-local-read',
   'commit-by-counting',
+  'membership-before-noop',
 ];
 
 function describeMessage(m: Msg): string {
@@ -76,6 +99,10 @@ function describeMessage(m: Msg): string {
       return `AppendEntries t=${m.term} prev=(${m.prevIndex},${m.prevTerm}) [${m.entries.map(describeEntry).join(',')}] commit=${m.commit}`;
     case 'AppendReply':
       return `AppendReply t=${m.term} ${m.success ? `ok match=${m.index}` : `reject prev=${m.index}`}`;
+    case 'ReadCheck':
+      return `ReadCheck t=${m.term} client${m.client}#${m.seq}`;
+    case 'ReadAck':
+      return `ReadAck t=${m.term} client${m.client}#${m.seq}`;
   }
 }
 
@@ -104,22 +131,34 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
     noStepDown: variant === 'no-step-down-on-higher-term',
     noClientDedup: variant === 'no-client-dedup',
     localReads: variant === 'stale-local-read',
+    changeBeforeNoop: variant === 'membership-before-noop',
   };
   const ids = Array.from({ length: params.servers }, (_, k) => `n${k + 1}`);
-  const spec = raftServer({ termsMax: params.termsMax, noop: params.noop === 1, notices: params.notices === 1, bugs });
+  const server = { termsMax: params.termsMax, noop: params.noop === 1, notices: params.notices === 1, replyStep: params.replyStep === 1, readIndex: params.reads === 1, bugs };
+  // With membership changes each server knows its own id (to know whether it is a member).
+  const shared = raftServer(server);
+  const specOf = (id: string) => (params.changes > 0 ? raftServer({ ...server, membership: { id, initial: ids, adds: params.adds === 1 } }) : shared);
   const clients = clientScripts(params.servers, params.clients, params.requestsMax, params.retriesMax);
   const opsDone = (s: RaftState) => s.clients.every((c, k) => c.status === 'idle' && c.next === clients[k].ops.length);
   // The liveness goal: a leader has been elected and every client has finished (answered, or
   // given up after its retries). With no requests it is "a leader is elected".
   const elected = (s: RaftState) => views(s).some((v) => v.d.led.length > 0);
   const inner = actorSystem<Server, Msg, Durable, Op, Res>({
-    nodes: ids.map((id) => ({ id, spec })),
+    nodes: ids.map((id) => ({ id, spec: specOf(id) })),
     network: 'unordered',
-    timeouts: params.synchronous === 1 ? 'synchronous' : 'asynchronous',
+    // With membership changes, synchronous timers are applied below, after the changes budget.
+    timeouts: params.synchronous === 1 && params.changes === 0 ? 'synchronous' : 'asynchronous',
     faults: { dropsMax: params.dropsMax, duplicatesMax: params.duplicatesMax, crashesMax: params.crashesMax, partitionsMax: params.partitionsMax },
     clients,
     invariants: [...raftInvariants(!bugs.noClientDedup), linearizableHistory(registerSpec(0), 'Linearizable')],
-    sometimes: raftWitnesses({ retries: params.retriesMax > 0 && params.requestsMax > 0, splitVotes: params.synchronous !== 1 && params.candidates >= 2 }),
+    sometimes: raftWitnesses({
+      requests: params.requestsMax > 0,
+      retries: params.retriesMax > 0 && params.requestsMax > 0,
+      splitVotes: params.synchronous !== 1 && params.candidates >= 2,
+      changes: params.changes > 0,
+      adds: params.changes > 1 && params.adds === 1,
+      reads: params.reads === 1 && params.requestsMax > 1,
+    }),
     goal: (s) => elected(s) && opsDone(s),
     // Any state may end a run: with terms and elections bounded, a client may wait forever on a
     // server that will never learn a leader. That is liveness (the goal), not a deadlock.
@@ -129,6 +168,12 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
     describeOp,
     describeResult: (r) => String(r),
   });
+  return { ...inner, actions: boundedActions(inner, params, ids) };
+}
+
+/** The model's input bounds on top of the actor system's actions: election timeouts (how many,
+ * whose, in which order), membership changes (how many), and when inputs may happen. */
+function boundedActions(inner: ActorModel<Server, Msg, Durable, Op, Res>, params: Params, ids: readonly string[]) {
   // electionsMax: a budget on election timeouts over the run, like a fault budget (an
   // environment bound: it restricts when timers fire, never what a handler does).
   const campaigns = (s: RaftState) => views(s).reduce((sum, v) => sum + v.d.campaigns, 0);
@@ -137,9 +182,25 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
   const candidates = ids.slice(0, params.candidates);
   // inTurn: the k-th election timeout is candidate k's (mod candidates), e.g. n1, n2, n1, n2.
   const inTurn = (s: RaftState, node: string) => params.inTurn !== 1 || candidates[campaigns(s) % candidates.length] === node;
+  // changes: membership changes proposed over the run (an input budget like requestsMax).
+  const proposed = (s: RaftState) => views(s).reduce((sum, v) => sum + (v.d.proposed ?? 0), 0);
+  const change = (a: SystemAction<Msg>) => a.kind === 'internal' && !a.choice.startsWith('answer ');
   const allowed = (s: RaftState, a: SystemAction<Msg>) =>
+    change(a) ? proposed(s) < params.changes :
     a.kind !== 'timeout' || (candidates.includes(a.node) && campaigns(s) < electionsMax && inTurn(s, a.node));
-  return { ...inner, actions: (s) => inner.actions(s).filter((a) => allowed(s, a)) };
+  // A membership change is asked for from outside, like a client request, so it does not hold
+  // timers back; the actor layer's synchronous timers wait for every local choice (the way a
+  // change is proposed), so with changes synchronous timers are applied here: a timer fires only
+  // when no message can be delivered.
+  const synchronous = params.synchronous === 1 && params.changes > 0;
+  // quietInputs: the network splits and heals, and changes are asked for, only when no message
+  // can be delivered.
+  const input = (a: SystemAction<Msg>) => a.kind === 'partition' || a.kind === 'heal' || change(a);
+  return (s: RaftState) => {
+    const enabled = inner.actions(s).filter((a) => allowed(s, a));
+    if (!enabled.some((a) => a.kind === 'deliver')) return enabled;
+    return enabled.filter((a) => !(synchronous && a.kind === 'timeout') && !(params.quietInputs === 1 && input(a)));
+  };
 }
 
 /** Figure 8 (Raft §5.4.2) with 3 servers: n1 leads term 1 and appends e1 alone; n2 leads term 2
@@ -152,6 +213,23 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
  * paper's Figure 8 crashes S1 there); the BFS counterexample is 41 steps. The 20-step run at asynchronous timers and no faults is
  * traces/raft/commit-by-counting-leadercompleteness.swarm.json (found by simulation). */
 const FIGURE_8: Params = { candidates: 2, electionsMax: 4, termsMax: 4, inTurn: 1, synchronous: 1, clients: 2, requestsMax: 2, dropsMax: 1 };
+
+/** Membership changes (thesis §4.1) with 4 servers, up to two changes that remove a server
+ * (adds 0), no client, cut down as FIGURE_8 is: n1, n2, n3 time out in turn (three terms, four
+ * elections), only when no message can be delivered, and the network splits and heals (twice)
+ * and changes are asked for only then too (quietInputs). The bug then takes 39 steps to two
+ * leaders of term 3 (n2 leads term 2 cut off from n1 and removes n4; the stale leader n1 of
+ * term 1, which committed nothing, removes n2, and wins term 3 with n4 while n3 wins it with
+ * n2) and 34 to a committed configuration lost (LeaderCompleteness): 177,176 states. The
+ * faithful model: 471,355 states; with adds (which quadruple it: 1,820,351 states, ~85 s) the
+ * row membership-add-back has one partition (367,200 states). */
+const MEMBERSHIP: Params = { servers: 4, termsMax: 3, electionsMax: 4, inTurn: 1, synchronous: 1, quietInputs: 1, partitionsMax: 2, requestsMax: 0, changes: 2, adds: 0 };
+
+/** ReadIndex against the deposed-leader read: client 0 writes at n1, client 1 reads at n2; n1 and
+ * n2 time out in a quiet network, which splits (and heals) once, only when quiet (quietInputs),
+ * and a new leader appends a no-op. Without these cuts, clients=2 requestsMax=2 with ReadIndex
+ * passes 1.5M states by depth 15. */
+const READS: Params = { clients: 2, requestsMax: 2, noop: 1, candidates: 2, synchronous: 1, partitionsMax: 1, quietInputs: 1, reads: 1 };
 
 export const raftVariants: readonly VariantSpec[] = [
   { name: 'default', description: 'Raft: election, replication, commit of own-term entries, exactly-once clients', expect: { status: 'holds' } },
@@ -199,6 +277,12 @@ export const raftVariants: readonly VariantSpec[] = [
     expect: { status: 'violation', property: 'LeaderCompleteness' },
     params: FIGURE_8,
   },
+  {
+    name: 'membership-before-noop',
+    description: 'bug: a new leader accepts a membership change before committing an entry of its own term (thesis §4.1 as first published; Ongaro, raft-dev, 2015): two leaders in one term',
+    expect: { status: 'violation', property: 'ElectionSafety', also: ['LeaderCompleteness'] },
+    params: MEMBERSHIP,
+  },
 ];
 
 export const RAFT_DEFAULTS: Params = {
@@ -217,6 +301,11 @@ export const RAFT_DEFAULTS: Params = {
   partitionsMax: 0,
   inTurn: 0,
   synchronous: 0,
+  changes: 0,
+  quietInputs: 0,
+  adds: 1,
+  replyStep: 0,
+  reads: 0,
 };
 
 export const raftDefinition: ModelDefinition = {
@@ -235,6 +324,11 @@ export const raftDefinition: ModelDefinition = {
     { name: 'notices', description: '1: a leader that commits tells the followers at once; 0: with its next AppendEntries', default: RAFT_DEFAULTS.notices, min: 0, max: 1 },
     { name: 'inTurn', description: '1: election timeouts fire in turn n1, n2, …, n<candidates>, n1, … (one order of the randomised timeouts); 0: in any order', default: RAFT_DEFAULTS.inTurn, min: 0, max: 1 },
     { name: 'synchronous', description: '1: election timers fire only when no message can be delivered (broadcastTime ≪ electionTimeout, §5.6); 0: at any time', default: RAFT_DEFAULTS.synchronous, min: 0, max: 1 },
+    { name: 'changes', description: 'membership changes (add or remove one server, thesis §4.1) leaders may be asked for over the run; with changes a new leader always appends a no-op and takes a change only once an entry of its term is committed; 0: the configuration is every server', default: RAFT_DEFAULTS.changes, min: 0, max: 4 },
+    { name: 'adds', description: '1: a membership change may add back a server outside the configuration, or remove one; 0: changes only remove', default: RAFT_DEFAULTS.adds, min: 0, max: 1 },
+    { name: 'quietInputs', description: '1: the network splits and heals, and membership changes are asked for, only when no message can be delivered (each outlasts every message delay); 0: at any time', default: RAFT_DEFAULTS.quietInputs, min: 0, max: 1 },
+    { name: 'replyStep', description: '1: a leader answers a request it commits in a later step of its own (a crash in between loses the answer); 0: in the step that commits it', default: RAFT_DEFAULTS.replyStep, min: 0, max: 1 },
+    { name: 'reads', description: '0: a read goes through the log like a write; 1: ReadIndex (thesis §6.4): the leader answers once a heartbeat round has reached a majority and its commitIndex has reached the read\'s readIndex', default: RAFT_DEFAULTS.reads, min: 0, max: 1 },
     { name: 'dropsMax', description: 'messages the network may lose', default: RAFT_DEFAULTS.dropsMax, min: 0 },
     { name: 'duplicatesMax', description: 'messages the network may duplicate', default: RAFT_DEFAULTS.duplicatesMax, min: 0 },
     { name: 'crashesMax', description: 'server crashes (a crashed server restarts from its durable term, vote and log)', default: RAFT_DEFAULTS.crashesMax, min: 0 },
@@ -247,6 +341,27 @@ export const raftDefinition: ModelDefinition = {
       name: 'figure-8-configuration',
       description: 'the faithful model at commit-by-counting\'s params (four terms, n1 and n2 time out in turn in a quiet network, two clients, one lost message): every invariant holds',
       params: FIGURE_8,
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'membership-changes',
+      description: 'the faithful model at membership-before-noop\'s params (four servers, two changes that remove a server, two partitions, three candidates timing out in turn in a quiet network): a new leader commits its no-op before any change, and every invariant holds',
+      params: MEMBERSHIP,
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'membership-add-back',
+      description: 'as membership-changes, but a change may also add a removed server back (adds=1), with one partition: every invariant holds, and a removed server is added back',
+      params: { ...MEMBERSHIP, adds: 1, partitionsMax: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'read-index',
+      description: 'ReadIndex (reads=1, thesis §6.4): a leader answers a read only once a heartbeat round has reached a majority and its commitIndex has reached the read\'s readIndex; at READS (where stale-local-read breaks Linearizable in 13 steps) the history stays linearizable',
+      params: READS,
       expect: { status: 'holds' },
     },
     {

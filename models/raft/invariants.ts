@@ -19,6 +19,7 @@ export function views(s: RaftState): { id: string; d: Durable; live: Server | un
 
 export function describeEntry(e: Entry): string {
   if (e.cmd.kind === 'noop') return `${e.term}:noop`;
+  if (e.cmd.kind === 'config') return `${e.term}:config{${e.cmd.members.join(',')}}`;
   const op = e.cmd.op;
   return `${e.term}:${op.kind === 'write' ? `write(${op.value})` : op.kind === 'read' ? 'read()' : `cas(${op.from},${op.to})`}`;
 }
@@ -139,14 +140,43 @@ export function raftInvariants(dedup: boolean): Invariant<RaftState>[] {
   return [electionSafety, logMatching, leaderCompleteness, stateMachineSafety, committedEntriesStay, appliedOnce(dedup)];
 }
 
+/** Some server knows committed a configuration larger than an earlier committed one. */
+function addedBack(s: RaftState): boolean {
+  return views(s).some((v) => {
+    const sizes = v.d.committed.flatMap((c) => (c.entry.cmd.kind === 'config' ? [c.entry.cmd.members.length] : []));
+    return sizes.some((n, i) => i > 0 && n > sizes[i - 1]);
+  });
+}
+
+/** Some client got the answer to a read (a return whose client's last invoke was a read). */
+function readAnswered(s: RaftState): boolean {
+  return s.history.some((e, i) => {
+    if (e.kind !== 'return') return false;
+    const invoked = s.history.slice(0, i).findLast((x) => x.kind === 'invoke' && x.client === e.client);
+    return invoked?.kind === 'invoke' && invoked.op.kind === 'read';
+  });
+}
+
 const live = (s: RaftState) => s.nodes.flatMap((n) => (n.state === undefined ? [] : [n.state]));
 
-/** The witnesses the params allow: no retry without retries; no split vote when timers fire
- * only in a quiet network (one candidate at a time) or only one server has a timer. */
-export function raftWitnesses(allow: { readonly retries: boolean; readonly splitVotes: boolean }): Witness<RaftState>[] {
+/** The witnesses the params allow: no commit of a request without requests; no retry without
+ * retries; no split vote when timers fire only in a quiet network (one candidate at a time) or
+ * only one server has a timer; no membership change without changes. */
+export function raftWitnesses(allow: {
+  readonly requests: boolean;
+  readonly retries: boolean;
+  readonly splitVotes: boolean;
+  readonly changes: boolean;
+  readonly adds: boolean;
+  readonly reads: boolean;
+}): Witness<RaftState>[] {
+  const committedSome = (kind: Entry['cmd']['kind']) => (s: RaftState) => views(s).some((v) => v.d.committed.some((c) => c.entry.cmd.kind === kind));
   return [
   { name: 'a leader is elected', holds: (s) => views(s).some((v) => v.d.led.length > 0) },
-  { name: 'a client request commits', holds: (s) => views(s).some((v) => v.d.committed.some((c) => c.entry.cmd.kind === 'request')) },
+  ...(allow.requests ? [{ name: 'a client request commits', holds: committedSome('request') }] : []),
+  ...(allow.changes ? [{ name: 'a membership change commits', holds: committedSome('config') }] : []),
+  ...(allow.adds ? [{ name: 'a removed server is added back', holds: addedBack }] : []),
+  ...(allow.reads ? [{ name: 'a read is answered', holds: readAnswered }] : []),
   ...(allow.splitVotes ? [{
     name: 'a split vote happens',
     holds: (s: RaftState) => {
