@@ -10,6 +10,7 @@ import { exploreCommand } from './explore.ts';
 import { listCommand } from './list.ts';
 import { livenessCommand } from './liveness.ts';
 import { mergeCommand } from './merge.ts';
+import { newCommand } from './new.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
 
@@ -33,6 +34,8 @@ const USAGE = `usage:
                   [--json] [--save DIR] [--dot FILE]
   faultline explore <model> [--variant V] [--param KEY=VALUE ...] [--trace FILE] [--port N]
                   the state-space explorer in the browser, on 127.0.0.1 (default: a free port)
+  faultline new <name>     scaffold models/<name>/ (a small actor model with a planted bug), its
+                  properties test, and its registration in models/index.ts
 
 exit codes: 0 as expected; 1 a violation or an outcome not as expected; 2 bad input or an I/O
 failure; 3 nothing wrong found but NOT verified (a bound or Ctrl-C cut the search).
@@ -56,6 +59,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await livenessCommand(rest);
       case 'explore':
         return await exploreCommand(rest);
+      case 'new':
+        return await newCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -63,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(USAGE);
         return command === undefined ? EXIT_BAD_INPUT : 0;
       default:
-        throw new InputError(`unknown command '${command}' (commands: list, check, replay, simulate, merge, liveness, explore)`);
+        throw new InputError(`unknown command '${command}' (commands: list, check, replay, simulate, merge, liveness, explore, new)`);
     }
   } catch (e) {
     if (e instanceof InputError) {
