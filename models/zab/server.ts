@@ -398,8 +398,14 @@ export function zabServer(cfg: ZabConfig): NodeSpec<Server, Msg, Durable, never,
     const s = f.r;
     const upTo = (z: Zxid) => s.history.filter((t) => compareZxid(t.zxid, z) <= 0).length;
     switch (m.type) {
-      case 'UPTODATE':
-        return inSync ? done(r, deliverUpTo({ ...s, phase: 'broadcast', sync: null }, upTo(m.commit)), f.fx) : done(r, s, f.fx);
+      case 'UPTODATE': {
+        if (!inSync) return done(r, s, f.fx);
+        // Learner.syncWithLeader: the proposals the synchronisation carried beyond the commit
+        // point are ACKed once serving, so they count towards their quorum (voters only).
+        const pending = s.history.slice(upTo(m.commit));
+        const acks = counts(ctx.id) ? pending.map((t) => send(s.leader!, { type: 'ACK', zxid: t.zxid })) : [];
+        return done(r, deliverUpTo({ ...s, phase: 'broadcast', sync: null }, upTo(m.commit)), [...f.fx, ...acks]);
+      }
       case 'PROPOSAL': {
         if (s.phase !== 'broadcast') return done(r, s, f.fx);
         const next = { ...s, history: [...s.history, m.txn] };
