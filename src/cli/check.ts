@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { InputError, type ModelDefinition } from '../core/model.ts';
 import type { ExploreOptions } from '../explore/explore.ts';
 import { traceFileName } from '../trace/trace.ts';
+import { lintModel } from '../core/lint.ts';
+import { ModelError } from '../explore/traverse.ts';
 import {
   checkAll, checksOf, findModel, findScenario, models, runCheckAsync, scenarioCheck, variantCheck, type Check, type Outcome,
 } from '../verify/index.ts';
@@ -84,6 +86,10 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
     check = variantCheck(def, values.variant, parseParams(values.param));
   }
   if (values.chart && check.instance.model.nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${def.name} is not one`);
+  // The author's contract (plain data, pure deterministic steps) on the first states, before a
+  // search that a broken contract would make silently wrong.
+  const problem = lintModel(check.instance.model, def.name);
+  if (problem !== undefined) throw new ModelError(problem.message, undefined, undefined, undefined);
   const outcome = await runCheckAsync(check, options);
   if (!json) console.log(renderCheck(outcome, values.chart === true));
   return finish([outcome], { ...reports, all: false });
