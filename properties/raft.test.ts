@@ -12,6 +12,9 @@ import { explore } from '../src/explore/explore.ts';
 import { replayPath } from '../src/explore/path.ts';
 import { loadTrace, replayTrace } from '../src/trace/trace.ts';
 import { buildRegistered, findScenario, instantiate, runCheck, scenarioCheck, variantCheck } from '../src/verify/index.ts';
+import { resolveParams } from '../src/core/model.ts';
+import { checkRefinement } from '../src/explore/refinement.ts';
+import { appendOnlyLog, committedLog } from '../models/raft/log-spec.ts';
 import { applyLog, mergeEntries, raft, raftDefinition, RAFT_DEFAULTS, type Entry, type RaftState } from '../models/raft/index.ts';
 import { raftServer, type Bugs } from '../models/raft/server.ts';
 
@@ -312,4 +315,16 @@ describe('Raft: the seed\'s failure cases as saved traces of the faithful model'
     expect(appliedBy(c.last, 1)).toEqual([{ client: 0, seq: 0 }, { client: 0, seq: 1 }]);
     expect(returns(c.last)).toEqual([{ kind: 'return', client: 0, result: 'ok', node: 'n2' }, { kind: 'return', client: 0, result: 1, node: 'n2' }]);
   });
+});
+
+describe('Raft refines an append-only committed log (models/raft/log-spec.ts)', () => {
+  it('AppendEntries accepted without the prevLog check makes the committed log change by something other than an append: the refinement fails after 12 steps (129,009 states)', () => {
+    const row = findScenario(raftDefinition, 'prevlog-bug-rewrites-the-committed-log');
+    const o = runCheck(scenarioCheck(raftDefinition, row));
+    expect([o.matchesExpected, o.summary.distinctStates]).toEqual([true, 129_009]);
+    const p = resolveParams(raftDefinition, row.params);
+    const r = checkRefinement(raft(p, 'appendentries-without-prevlog-check'), appendOnlyLog(p), (s) => committedLog(s as RaftState));
+    expect([r.refines, r.failure!.run.steps.length]).toEqual([false, 12]);
+    expect(r.failure!.message).toMatch(/^step "n\d->n\d AppendEntries .*" maps to a change the specification does not allow$/);
+  }, 120_000);
 });

@@ -60,6 +60,7 @@ import { InputError } from '../../src/core/model.ts';
 import { actorSystem, type ActorModel, type ClientScript, type SystemAction } from '../../src/core/actors.ts';
 import { linearizableHistory, registerSpec } from '../../src/history/index.ts';
 import { raftServer, type Bugs, type Durable, type Msg, type Op, type Res, type Server } from './server.ts';
+import { appendOnlyLog, committedLog } from './log-spec.ts';
 import { describeEntry, raftInvariants, raftWitnesses, views, type RaftState } from './invariants.ts';
 
 export type { RaftState } from './invariants.ts';
@@ -336,6 +337,25 @@ export const raftDefinition: ModelDefinition = {
   ],
   variants: raftVariants,
   scenarios: [
+    {
+      kind: 'refinement',
+      name: 'committed-log-is-append-only',
+      description: 'the committed log (the longest committed prefix any server has known) refines an append-only log: every step appends committed entries or stutters (the default bounds)',
+      params: {},
+      spec: (p) => appendOnlyLog(p),
+      mapping: (s) => committedLog(s as RaftState),
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'refinement',
+      name: 'prevlog-bug-rewrites-the-committed-log',
+      description: 'with AppendEntries accepted without the prevLog check (and no-ops), a follower\'s committed entry is overwritten: the committed log changes in a way no append explains',
+      variant: 'appendentries-without-prevlog-check',
+      params: { noop: 1 },
+      spec: (p) => appendOnlyLog(p),
+      mapping: (s) => committedLog(s as RaftState),
+      expect: { status: 'violation', property: 'refinement' },
+    },
     {
       kind: 'safety',
       name: 'figure-8-configuration',
