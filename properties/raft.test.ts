@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { explore } from '../src/explore/explore.ts';
+import { simulate } from '../src/explore/simulate.ts';
 import { replayPath } from '../src/explore/path.ts';
 import { loadTrace, replayTrace } from '../src/trace/trace.ts';
 import { buildRegistered, findScenario, instantiate, runCheck, scenarioCheck, variantCheck } from '../src/verify/index.ts';
@@ -327,4 +328,27 @@ describe('Raft refines an append-only committed log (models/raft/log-spec.ts)', 
     expect([r.refines, r.failure!.run.steps.length]).toEqual([false, 12]);
     expect(r.failure!.message).toMatch(/^step "n\d->n\d AppendEntries .*" maps to a change the specification does not allow$/);
   }, 120_000);
+});
+
+describe('Raft swarm simulation at 5 servers with every fault kind (seeded: the same runs every time)', () => {
+  // 5 servers, a crash, a lost and a duplicated message, a partition, 3 terms, 2 clients with a
+  // retry each: far beyond exhaustive search; random runs, NOT a proof.
+  const SWARM = { servers: 5, crashesMax: 1, dropsMax: 1, duplicatesMax: 1, partitionsMax: 1, termsMax: 3, electionsMax: 3, requestsMax: 2, clients: 2, retriesMax: 1 };
+  const swarm = (variant: string) => simulate(instantiate(raftDefinition, variant, SWARM).model, { runs: 2_000, depthMax: 100, seed: 1 });
+
+  it('the faithful model: no violation in 2,000 runs, and leaders are elected, requests commit and retried requests are answered', () => {
+    const r = swarm('default');
+    expect(r.violations).toEqual([]);
+    expect(['a leader is elected', 'a client request commits', 'a retried request is answered'].map((w) => r.witnessRuns[w] > 0)).toEqual([true, true, true]);
+  }, 60_000);
+
+  it.each([
+    ['no-step-down-on-higher-term', 'ElectionSafety'],
+    ['no-client-dedup', 'AppliedOnce'],
+  ])('%s is found (%s) in the same 2,000 runs, and its shortest run replays', (variant, property) => {
+    const model = instantiate(raftDefinition, variant, SWARM).model;
+    const r = simulate(model, { runs: 2_000, depthMax: 100, seed: 1 });
+    expect(r.violations.map((v) => v.property)).toEqual([property]);
+    expect(replayPath(model, r.violations[0].path)).toEqual(r.violations[0].run);
+  }, 60_000);
 });
