@@ -155,6 +155,7 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
     sometimes: raftWitnesses({
       requests: params.requestsMax > 0,
       retries: params.retriesMax > 0 && params.requestsMax > 0,
+      conflicts: params.termsMax >= 2 && params.requestsMax + params.noop * params.termsMax + params.changes >= 2,
       splitVotes: params.synchronous !== 1 && params.candidates >= 2,
       changes: params.changes > 0,
       adds: params.changes > 1 && params.adds === 1,

@@ -159,12 +159,30 @@ function readAnswered(s: RaftState): boolean {
 
 const live = (s: RaftState) => s.nodes.flatMap((n) => (n.state === undefined ? [] : [n.state]));
 
+/** An AppendEntries in flight that its receiver will accept (current term, prevLog matches) and
+ * that conflicts with its log: delivering it truncates a conflicting suffix (§5.3). */
+function truncationPending(s: RaftState): boolean {
+  return s.network.some((e) => {
+    const m = e.msg;
+    const f = s.nodes[Number(e.to.slice(1)) - 1]?.state;
+    if (m.type !== 'AppendEntries' || f === undefined || m.term < f.term) return false;
+    const matches = m.prevIndex === 0 || (f.log.length >= m.prevIndex && f.log[m.prevIndex - 1].term === m.prevTerm);
+    return matches && m.entries.some((x, k) => {
+      const mine = f.log[m.prevIndex + k];
+      return mine !== undefined && mine.term !== x.term;
+    });
+  });
+}
+
 /** The witnesses the params allow: no commit of a request without requests; no retry without
  * retries; no split vote when timers fire only in a quiet network (one candidate at a time) or
  * only one server has a timer; no membership change without changes. */
 export function raftWitnesses(allow: {
   readonly requests: boolean;
   readonly retries: boolean;
+  /** Entries of two terms can meet at one index (two leaders appending), so a follower may
+   * have a suffix to truncate. */
+  readonly conflicts: boolean;
   readonly splitVotes: boolean;
   readonly changes: boolean;
   readonly adds: boolean;
@@ -191,6 +209,7 @@ export function raftWitnesses(allow: {
       return leaders.some((a) => leaders.some((b) => a.term !== b.term));
     },
   },
+  ...(allow.conflicts ? [{ name: 'a follower is sent a conflicting suffix to truncate', holds: truncationPending }] : []),
   ...(allow.retries ? [{
     name: 'a retried request is answered',
     holds: (s: RaftState) =>
