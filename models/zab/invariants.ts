@@ -7,7 +7,7 @@
 
 import type { Invariant, Witness } from '../../src/core/model.ts';
 import type { SystemState } from '../../src/core/actors.ts';
-import { compareZxid, type Zxid } from './zxid.ts';
+import type { Zxid } from './zxid.ts';
 import { sameTxn, type Durable, type Msg, type Server, type Txn } from './server.ts';
 
 export type ZabState = SystemState<Server, Msg, Durable, never, never>;
@@ -238,4 +238,3 @@ export function zabWitnesses(ids: readonly string[], voters: readonly string[], 
   return all.filter((w) => w.when).map(({ name, holds }) => ({ name, holds }));
 }
 
-export const byZxid = (a: Txn, b: Txn) => compareZxid(a.zxid, b.zxid);
