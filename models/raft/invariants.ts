@@ -164,7 +164,7 @@ const live = (s: RaftState) => s.nodes.flatMap((n) => (n.state === undefined ? [
 function truncationPending(s: RaftState): boolean {
   return s.network.some((e) => {
     const m = e.msg;
-    const f = s.nodes[Number(e.to.slice(1)) - 1]?.state;
+    const f = views(s).find((v) => v.id === e.to)?.live;
     if (m.type !== 'AppendEntries' || f === undefined || m.term < f.term) return false;
     const matches = m.prevIndex === 0 || (f.log.length >= m.prevIndex && f.log[m.prevIndex - 1].term === m.prevTerm);
     return matches && m.entries.some((x, k) => {

@@ -47,18 +47,6 @@ export type ZabVariant =
   | 'diff-instead-of-trunc'
   | 'stale-ackepoch-counted';
 
-const VARIANTS: readonly ZabVariant[] = [
-  'default',
-  'elect-without-latest-zxid',
-  'commit-before-quorum',
-  'observers-counted',
-  'skip-synchronisation',
-  'reordering-channels',
-  'epoch-before-log',
-  'ack-before-log',
-  'diff-instead-of-trunc',
-  'stale-ackepoch-counted',
-];
 
 function describeMessage(m: Msg): string {
   switch (m.type) {
@@ -331,7 +319,8 @@ export const zabDefinition: ModelDefinition = {
     },
   ],
   create: (params, variant) => {
-    if (!VARIANTS.includes(variant as ZabVariant)) throw new InputError(`zab has no variant '${variant}' (variants: ${VARIANTS.join(', ')})`);
+    const names = zabVariants.map((v) => v.name);
+    if (!names.includes(variant)) throw new InputError(`zab has no variant '${variant}' (variants: ${names.join(', ')})`);
     return zab(params, variant as ZabVariant);
   },
 };

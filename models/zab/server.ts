@@ -219,8 +219,8 @@ export function zabServer(cfg: ZabConfig): NodeSpec<Server, Msg, Durable, never,
     // share (the leader's last one below z), then send what follows.
     if (compareZxid(z, lastZxid(history)) > 0) return { mode: 'TRUNC', truncTo: lastZxid(history), txns: [] };
     const below = history.filter((t) => compareZxid(t.zxid, z) < 0).length;
-    if (bugs.diffInsteadOfTrunc) return { mode: 'DIFF', truncTo: null, txns: history.slice(below) };
     const txns = history.slice(below);
+    if (bugs.diffInsteadOfTrunc) return { mode: 'DIFF', truncTo: null, txns };
     return txns.length > cfg.diffMax ? snap : { mode: 'TRUNC', truncTo: below === 0 ? ZERO_ZXID : history[below - 1].zxid, txns };
   };
 
