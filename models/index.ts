@@ -16,6 +16,7 @@ import { gossipDefinition } from './gossip/index.ts';
 import { cacheClusterDefinition } from './cache-cluster/index.ts';
 import { raftDefinition } from './raft/index.ts';
 import { zabDefinition } from './zab/index.ts';
+import { zookeeperRecipesDefinition } from './zookeeper/recipes/index.ts';
 
 export const models: readonly ModelDefinition[] = [
   tCommitDefinition,
@@ -32,6 +33,7 @@ export const models: readonly ModelDefinition[] = [
   cacheClusterDefinition,
   raftDefinition,
   zabDefinition,
+  zookeeperRecipesDefinition,
 ];
 
 export function findModel(name: string): ModelDefinition {
