@@ -5,6 +5,7 @@ import { InputError } from '../core/model.ts';
 import { ModelError } from '../explore/traverse.ts';
 import { renderSteps } from '../render/text.ts';
 import { checkCommand } from './check.ts';
+import { CLUSTER_USAGE, clusterCommand } from './cluster.ts';
 import { EXIT_BAD_INPUT, EXIT_FAILED } from './exit.ts';
 import { exploreCommand } from './explore.ts';
 import { listCommand } from './list.ts';
@@ -34,6 +35,7 @@ const USAGE = `usage:
                   [--json] [--save DIR] [--dot FILE]
   faultline explore <model> [--variant V] [--param KEY=VALUE ...] [--trace FILE] [--port N]
                   the state-space explorer in the browser, on 127.0.0.1 (default: a free port)
+${CLUSTER_USAGE}
   faultline new <name>     scaffold models/<name>/ (a small actor model with a planted bug), its
                   properties test, and its registration in models/index.ts
 
@@ -61,6 +63,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await exploreCommand(rest);
       case 'new':
         return await newCommand(rest);
+      case 'cluster':
+        return await clusterCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -68,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(USAGE);
         return command === undefined ? EXIT_BAD_INPUT : 0;
       default:
-        throw new InputError(`unknown command '${command}' (commands: list, check, replay, simulate, merge, liveness, explore, new)`);
+        throw new InputError(`unknown command '${command}' (commands: list, check, replay, simulate, merge, liveness, explore, new, cluster)`);
     }
   } catch (e) {
     if (e instanceof InputError) {

@@ -115,6 +115,10 @@ export interface SequentialSpec<S, Op, Res> {
   partition?(op: Op): string;
   /** How the operation reads in explanations, e.g. `write(2)`. */
   describe?(op: Op): string;
+  /** The operation never changes the state, in any state (a read). Optional: the sequential
+   * consistency search then places such an operation as soon as it fits, without branching
+   * (moving a read that fits now to now changes no other operation's result). */
+  readOnly?(op: Op): boolean;
 }
 
 export function resultsMatch<S, Op, Res>(spec: SequentialSpec<S, Op, Res>, specified: Res, recorded: Res): boolean {
@@ -147,11 +151,26 @@ export function describeOperations<S, Op, Res>(spec: SequentialSpec<S, Op, Res>,
 
 export interface CheckOptions {
   /** Spec applications allowed per search (per key when partitioned) before giving up with
-   * `unknown`. Both checks are NP-complete (Gibbons & Korach 1997), so a bound is needed. */
+   * `unknown`. Both checks are NP-complete (Gibbons & Korach 1997), so a bound is needed.
+   * Default: STEPS_MAX_DEFAULT, or STEPS_PER_OPERATION_DEFAULT per operation searched when
+   * that is more (a long history that needs no backtracking still takes a few steps per
+   * operation). */
   readonly stepsMax?: number;
+  /** A candidate witness: operation ids in the order the system says they took effect (etcd's
+   * revisions, ZooKeeper's zxids). Sequential consistency tries it first — if it is a legal
+   * run that keeps each client's order (pending operations left out of it never took effect),
+   * the history is decided at the cost of one pass; otherwise the search runs as without it.
+   * Never trusted blindly: a wrong hint costs one pass. */
+  readonly orderHint?: readonly number[];
 }
 
 export const STEPS_MAX_DEFAULT = 1_000_000;
+export const STEPS_PER_OPERATION_DEFAULT = 1000;
+
+/** The step budget of one search over `operations` operations (see CheckOptions.stepsMax). */
+export function stepsBudget(options: CheckOptions, operations: number): number {
+  return options.stepsMax ?? Math.max(STEPS_MAX_DEFAULT, STEPS_PER_OPERATION_DEFAULT * operations);
+}
 
 /** The history satisfies the condition; `linearization` lists operation ids in a witnessing
  * total order. Pending operations appear iff the witness needs them to have taken effect. */

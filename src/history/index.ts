@@ -15,13 +15,14 @@ export type {
   VerdictUnknown,
   VerdictViolation,
 } from './history.ts';
-export { assertWellFormed, describeOperation, historyFromEvents, STEPS_MAX_DEFAULT } from './history.ts';
+export { assertWellFormed, describeOperation, historyFromEvents, STEPS_MAX_DEFAULT, STEPS_PER_OPERATION_DEFAULT } from './history.ts';
 export { checkLinearizable } from './linearizability.ts';
 export { checkSequentiallyConsistent } from './sequential.ts';
 export type {
   Ack,
   CounterOp,
   CounterResult,
+  KeyedRegisterOp,
   KvOp,
   KvResult,
   KvState,
@@ -30,6 +31,6 @@ export type {
   RegisterOp,
   RegisterResult,
 } from './specs.ts';
-export { counterSpec, kvSpec, queueSpec, registerSpec } from './specs.ts';
+export { counterSpec, keyedRegisterSpec, kvSpec, queueSpec, registerSpec } from './specs.ts';
 export { linearizableHistory, sequentiallyConsistentHistory, MEMO_MAX_DEFAULT, type HistoryInvariantOptions } from './invariant.ts';
 export { VerdictMemo } from './verdict-memo.ts';

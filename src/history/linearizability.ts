@@ -13,6 +13,20 @@
 // Pending operations have an invocation and no response: they never force a backtrack, so
 // the search may linearize them anywhere after their invocation, or not at all, and their
 // result is unconstrained. The search succeeds once every completed operation is placed.
+//
+// Fitted for histories recorded from real systems (src/cluster), which have thousands of
+// operations over many keys and many pending (timed-out) operations:
+// - keys are searched interleaved, a slice of steps each in turn, so a violation in any key
+//   refutes the history at once, whatever the other keys cost; each key keeps its own budget;
+// - the memo keys on 64-bit hashes (Zobrist hashing of the set of linearized completed
+//   operations, the project's Fingerprinter for the spec state) instead of a bitset string and
+//   the state's JSON; like the explorer's visited set it trusts 64-bit fingerprints (a collision
+//   would prune a configuration not yet seen);
+// - a configuration is skipped when one with the same completed set and state, and a subset of
+//   its pending operations applied, was seen: from the subset every continuation of the
+//   superset is still available (a pending operation forces nothing), so if that one fails
+//   this one does. Pending operations that never took effect then cost no more than ones that
+//   did (bench/cluster-history.ts measures both).
 
 import type {
   CheckOptions,
@@ -30,9 +44,9 @@ import {
   describeOperations,
   resultsMatch,
   returnTime,
-  STEPS_MAX_DEFAULT,
-  stateKey,
+  stepsBudget,
 } from './history.ts';
+import { Fingerprinter } from '../core/fingerprint.ts';
 
 /** Whether some total order of the history's operations, consistent with real time, is a
  * legal run of `spec` — checked separately per key when the spec partitions operations. */
@@ -42,22 +56,34 @@ export function checkLinearizable<S, Op, Res>(
   options: CheckOptions = {},
 ): Verdict {
   assertWellFormed(history);
-  const stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
-  let steps = 0;
-  let unknown: VerdictUnknown | undefined;
-  const chains: (readonly Operation<Op, Res>[])[] = [];
-  for (const [key, ops] of partitionHistory(spec, history)) {
-    const outcome = searchLinearization(spec, ops, stepsMax);
-    steps += outcome.steps;
-    const partition = key === undefined ? {} : { partition: key };
-    if (outcome.kind === 'ok') chains.push(outcome.order.map((i) => ops[i]));
-    // A definite violation in a later key beats an exhausted budget in an earlier one.
-    if (outcome.kind === 'violation') return { ...violation(spec, ops, outcome, key), ...partition, steps };
-    if (outcome.kind === 'unknown' && !unknown) unknown = { ...budgetExhausted(ops.length, stepsMax, key), ...partition, steps };
+  const searches = partitionHistory(spec, history).map(([key, ops]) => {
+    const stepsMax = stepsBudget(options, ops.length);
+    return { key, ops, stepsMax, search: new KeySearch(spec, ops, stepsMax), outcome: undefined as SearchOutcome | undefined };
+  });
+  const totalSteps = (): number => searches.reduce((n, s) => n + s.search.steps, 0);
+  let active = searches;
+  while (active.length > 0) {
+    for (const s of active) {
+      s.outcome = s.search.run(SLICE_STEPS);
+      if (s.outcome?.kind === 'violation') {
+        const partition = s.key === undefined ? {} : { partition: s.key };
+        return { ...violation(spec, s.ops, s.outcome, s.key), ...partition, steps: totalSteps() };
+      }
+    }
+    active = active.filter((s) => s.outcome === undefined);
   }
-  if (unknown) return { ...unknown, steps };
+  const steps = totalSteps();
+  const unknown = searches.find((s) => s.outcome?.kind === 'unknown');
+  if (unknown) {
+    const partition = unknown.key === undefined ? {} : { partition: unknown.key };
+    return { ...budgetExhausted(unknown.ops.length, unknown.stepsMax, unknown.key), ...partition, steps };
+  }
+  const chains = searches.map((s) => (s.outcome as { readonly order: readonly number[] }).order.map((i) => s.ops[i]));
   return { kind: 'ok', ok: true, linearization: mergeChains(chains).map((op) => op.id), steps };
 }
+
+/** Spec steps each key's search takes before the next key's turn. */
+const SLICE_STEPS = 20_000;
 
 /** Operations grouped by `spec.partition`, keys in sorted order; one group keyed `undefined`
  * when the spec does not partition. */
@@ -114,59 +140,82 @@ interface Entry {
   next: Entry | null;
 }
 
-function searchLinearization<S, Op, Res>(
-  spec: SequentialSpec<S, Op, Res>,
-  ops: readonly Operation<Op, Res>[],
-  stepsMax: number,
-): SearchOutcome {
-  const head = buildTimeLine(ops);
-  const linearized = new Bitset(ops.length);
-  const seen = new Set<string>();
-  const stack: { call: Entry; state: S }[] = [];
-  let state = spec.init();
-  let remaining = ops.filter((op) => op.kind === 'completed').length;
-  let steps = 0;
-  let deepest: { prefix: readonly number[]; blocked: number } | undefined;
-  let entry = head.next;
-  while (remaining > 0) {
-    if (entry !== null && entry.isCall) {
-      if (steps >= stepsMax) return { kind: 'unknown', steps };
-      steps++;
-      const op = ops[entry.op];
-      const next = spec.apply(state, op.op);
-      if (op.kind === 'pending' || resultsMatch(spec, next.result, op.result)) {
-        linearized.set(entry.op);
-        const key = `${linearized.key()}|${stateKey(next.state)}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          stack.push({ call: entry, state });
-          state = next.state;
-          if (op.kind === 'completed') remaining--;
-          lift(entry);
-          entry = head.next;
-          continue;
-        }
-        linearized.clear(entry.op);
-      }
-      entry = entry.next;
-      continue;
-    }
-    // A response of an operation not yet linearized: no extension of this prefix works.
-    // The first remaining entry is never a pending call's end-of-line while `remaining > 0`,
-    // because a completed operation's response is still on the line.
-    if (entry === null) throw new Error('linearizability: time line ended with completed operations unplaced');
-    if (!deepest || stack.length > deepest.prefix.length) {
-      deepest = { prefix: stack.map((frame) => frame.call.op), blocked: entry.op };
-    }
-    const top = stack.pop();
-    if (!top) return { kind: 'violation', ...(deepest ?? { prefix: [], blocked: entry.op }), steps };
-    state = top.state;
-    unlift(top.call);
-    linearized.clear(top.call.op);
-    if (ops[top.call.op].kind === 'completed') remaining++;
-    entry = top.call.next;
+/** The search over one (sub-)history, resumable: `run(slice)` takes up to `slice` more steps and
+ * returns the outcome, or undefined when it needs more. Owns all its scratch state. */
+class KeySearch<S, Op, Res> {
+  steps = 0;
+  private readonly head: Entry;
+  private entry: Entry | null;
+  private readonly stack: { call: Entry; state: S }[] = [];
+  private state: S;
+  private remaining: number;
+  private deepest: { prefix: readonly number[]; blocked: number } | undefined;
+  private readonly memo: ConfigurationMemo;
+  private readonly hasher = new StateHasher();
+  private done: SearchOutcome | undefined;
+
+  constructor(
+    private readonly spec: SequentialSpec<S, Op, Res>,
+    private readonly ops: readonly Operation<Op, Res>[],
+    private readonly stepsMax: number,
+  ) {
+    this.head = buildTimeLine(ops);
+    this.entry = this.head.next;
+    this.state = spec.init();
+    this.remaining = ops.filter((op) => op.kind === 'completed').length;
+    this.memo = new ConfigurationMemo(ops);
   }
-  return { kind: 'ok', order: stack.map((frame) => frame.call.op), steps };
+
+  run(slice: number): SearchOutcome | undefined {
+    if (this.done) return this.done;
+    const sliceEnd = this.steps + slice;
+    const { ops, spec, stack, head, memo } = this;
+    while (this.remaining > 0) {
+      const entry = this.entry;
+      if (entry !== null && entry.isCall) {
+        const op = ops[entry.op];
+        const pending = op.kind === 'pending';
+        if (this.steps >= this.stepsMax) return (this.done = { kind: 'unknown', steps: this.steps });
+        if (this.steps >= sliceEnd) return undefined;
+        this.steps++;
+        const next = spec.apply(this.state, op.op);
+        if (pending || resultsMatch(spec, next.result, op.result)) {
+          memo.toggle(entry.op);
+          // A pending operation that changes nothing here (the spec returned the same state) is
+          // dominated by this configuration itself; taking it, as an exact memo would, retires
+          // it instead of retrying it at every configuration below: such a move is pruned only
+          // by an exact match.
+          const noOp = pending && next.state === this.state;
+          if (!memo.seenOrDominated(this.hasher.hash(next.state), noOp)) {
+            stack.push({ call: entry, state: this.state });
+            this.state = next.state;
+            if (!pending) this.remaining--;
+            lift(entry);
+            this.entry = head.next;
+            continue;
+          }
+          memo.toggle(entry.op);
+        }
+        this.entry = entry.next;
+        continue;
+      }
+      // A response of an operation not yet linearized: no extension of this prefix works.
+      // The first remaining entry is never a pending call's end-of-line while `remaining > 0`,
+      // because a completed operation's response is still on the line.
+      if (entry === null) throw new Error('linearizability: time line ended with completed operations unplaced');
+      if (!this.deepest || stack.length > this.deepest.prefix.length) {
+        this.deepest = { prefix: stack.map((frame) => frame.call.op), blocked: entry.op };
+      }
+      const top = stack.pop();
+      if (!top) return (this.done = { kind: 'violation', ...(this.deepest ?? { prefix: [], blocked: entry.op }), steps: this.steps });
+      this.state = top.state;
+      unlift(top.call);
+      memo.toggle(top.call.op);
+      if (ops[top.call.op].kind === 'completed') this.remaining++;
+      this.entry = top.call.next;
+    }
+    return (this.done = { kind: 'ok', order: stack.map((frame) => frame.call.op), steps: this.steps });
+  }
 }
 
 /** All calls and returns sorted by time behind a sentinel head; at equal times calls come
@@ -213,25 +262,108 @@ function relink(entry: Entry): void {
   if (entry.next) entry.next.prev = entry;
 }
 
-/** The set of linearized operations; `key()` packs it 16 bits per character for the memo. */
-class Bitset {
-  private readonly words: Uint16Array;
-  constructor(size: number) {
-    this.words = new Uint16Array(Math.ceil(size / 16));
-  }
-  set(i: number): void {
-    this.words[i >>> 4] |= 1 << (i & 15);
-  }
-  clear(i: number): void {
-    this.words[i >>> 4] &= ~(1 << (i & 15));
-  }
-  key(): string {
-    let out = '';
-    for (let i = 0; i < this.words.length; i += 4096) {
-      out += String.fromCharCode(...this.words.subarray(i, i + 4096));
+/** 64-bit hashes of spec states: numbers by their bits, anything else by the project's
+ * Fingerprinter (one per search: it keeps a cache). */
+class StateHasher {
+  private readonly fingerprinter = new Fingerprinter();
+  private readonly out = new Int32Array(2);
+  private readonly float = new Float64Array(1);
+  private readonly floatWords = new Int32Array(this.float.buffer);
+  hi = 0;
+  lo = 0;
+
+  hash(state: unknown): this {
+    if (typeof state === 'number') {
+      this.float[0] = state;
+      this.hi = this.floatWords[1];
+      this.lo = this.floatWords[0];
+    } else {
+      this.fingerprinter.into(state, this.out);
+      this.hi = this.out[0];
+      this.lo = this.out[1];
     }
-    return out;
+    return this;
   }
+}
+
+/** Configurations seen: (Zobrist hash of the linearized completed operations, state hash) →
+ * the sets of pending operations applied with it (bitsets over the pending operations). */
+class ConfigurationMemo {
+  private readonly zobristHi: Int32Array;
+  private readonly zobristLo: Int32Array;
+  /** Operation index → its pending index, or -1 when completed. */
+  private readonly pendingIndex: Int32Array;
+  private readonly pendingApplied: Uint32Array;
+  private readonly anyPending: boolean;
+  private setHi = 0;
+  private setLo = 0;
+  private readonly seen = new Map<string, Uint32Array[] | true>();
+
+  constructor(ops: readonly { readonly kind: string }[]) {
+    this.zobristHi = new Int32Array(ops.length);
+    this.zobristLo = new Int32Array(ops.length);
+    this.pendingIndex = new Int32Array(ops.length).fill(-1);
+    let seed = 0x2545f491;
+    const next = (): number => {
+      // xorshift32: deterministic, so a search's steps never depend on the run
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed | 0;
+    };
+    let pendingCount = 0;
+    ops.forEach((op, i) => {
+      this.zobristHi[i] = next();
+      this.zobristLo[i] = next();
+      if (op.kind === 'pending') this.pendingIndex[i] = pendingCount++;
+    });
+    this.anyPending = pendingCount > 0;
+    this.pendingApplied = new Uint32Array(Math.ceil(pendingCount / 32));
+  }
+
+  /** Adds or removes operation i from the linearized set. */
+  toggle(i: number): void {
+    const p = this.pendingIndex[i];
+    if (p >= 0) this.pendingApplied[p >>> 5] ^= 1 << (p & 31);
+    else {
+      this.setHi ^= this.zobristHi[i];
+      this.setLo ^= this.zobristLo[i];
+    }
+  }
+
+  /** Whether the current configuration (with `state`'s hash) needs no search: it was seen, or
+   * (unless `exact`) one that dominates it was; otherwise it is remembered. */
+  seenOrDominated(state: StateHasher, exact = false): boolean {
+    const key = String.fromCharCode(
+      this.setHi & 0xffff, this.setHi >>> 16, this.setLo & 0xffff, this.setLo >>> 16,
+      state.hi & 0xffff, state.hi >>> 16, state.lo & 0xffff, state.lo >>> 16,
+    );
+    const known = this.seen.get(key);
+    if (!this.anyPending) {
+      if (known !== undefined) return true;
+      this.seen.set(key, true);
+      return false;
+    }
+    if (known === undefined) {
+      this.seen.set(key, [this.pendingApplied.slice()]);
+      return false;
+    }
+    const sets = known as Uint32Array[];
+    for (const set of sets) {
+      if (isSubset(set, this.pendingApplied) && (!exact || isSubset(this.pendingApplied, set))) return true;
+    }
+    if (sets.length < PENDING_SETS_MAX) sets.push(this.pendingApplied.slice());
+    return false;
+  }
+}
+
+/** Pending sets remembered per (completed set, state); past it, configurations are searched
+ * again (never wrongly skipped). */
+const PENDING_SETS_MAX = 8;
+
+function isSubset(a: Uint32Array, b: Uint32Array): boolean {
+  for (let w = 0; w < a.length; w++) if ((a[w] & ~b[w]) !== 0) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -35,6 +35,42 @@ export function registerSpec<V>(initial: V): SequentialSpec<V, RegisterOp<V>, Re
       }
     },
     describe: (op) => (op.kind === 'read' ? 'read()' : op.kind === 'write' ? `write(${show(op.value)})` : `cas(${show(op.from)}, ${show(op.to)})`),
+    readOnly: (op) => op.kind === 'read',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Many registers, one per key (Jepsen's "independent" cas-register): what the cluster workloads
+// record. Partitions by key, so each key is checked on its own.
+
+export type KeyedRegisterOp<V> =
+  | { readonly kind: 'read'; readonly key: string }
+  | { readonly kind: 'write'; readonly key: string; readonly value: V }
+  | { readonly kind: 'cas'; readonly key: string; readonly from: V; readonly to: V };
+
+/** Every key starts at `initial`; results are those of registerSpec. */
+export function keyedRegisterSpec<V>(initial: V): SequentialSpec<KvState<V>, KeyedRegisterOp<V>, RegisterResult<V>> {
+  const valueOf = (state: KvState<V>, key: string): V => (Object.hasOwn(state, key) ? state[key] : initial);
+  return {
+    name: 'register per key',
+    init: () => ({}),
+    apply(state, op) {
+      const current = valueOf(state, op.key);
+      switch (op.kind) {
+        case 'read':
+          return { state, result: current };
+        case 'write':
+          return { state: { ...state, [op.key]: op.value }, result: 'ok' };
+        case 'cas':
+          return equalValues(current, op.from) ? { state: { ...state, [op.key]: op.to }, result: true } : { state, result: false };
+        default:
+          return op satisfies never;
+      }
+    },
+    partition: (op) => op.key,
+    describe: (op) =>
+      op.kind === 'read' ? `read(${show(op.key)})` : op.kind === 'write' ? `write(${show(op.key)}, ${show(op.value)})` : `cas(${show(op.key)}, ${show(op.from)}, ${show(op.to)})`,
+    readOnly: (op) => op.kind === 'read',
   };
 }
 
@@ -67,6 +103,7 @@ export function kvSpec<V>(): SequentialSpec<KvState<V>, KvOp<V>, KvResult<V>> {
     },
     partition: (op) => op.key,
     describe: (op) => (op.kind === 'get' ? `get(${show(op.key)})` : `put(${show(op.key)}, ${show(op.value)})`),
+    readOnly: (op) => op.kind === 'get',
   };
 }
 
@@ -119,6 +156,7 @@ export function counterSpec(): SequentialSpec<number, CounterOp, CounterResult> 
       }
     },
     describe: (op) => (op.kind === 'add' ? `add(${op.by})` : 'read()'),
+    readOnly: (op) => op.kind === 'read',
   };
 }
 
