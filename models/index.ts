@@ -16,6 +16,7 @@ import { gossipDefinition } from './gossip/index.ts';
 import { cacheClusterDefinition } from './cache-cluster/index.ts';
 import { raftDefinition } from './raft/index.ts';
 import { zabDefinition } from './zab/index.ts';
+import { zookeeperDefinition } from './zookeeper/ensemble/index.ts';
 import { zookeeperRecipesDefinition } from './zookeeper/recipes/index.ts';
 
 export const models: readonly ModelDefinition[] = [
@@ -33,6 +34,7 @@ export const models: readonly ModelDefinition[] = [
   cacheClusterDefinition,
   raftDefinition,
   zabDefinition,
+  zookeeperDefinition,
   zookeeperRecipesDefinition,
 ];
 

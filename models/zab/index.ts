@@ -30,10 +30,13 @@ import { InputError } from '../../src/core/model.ts';
 import { actorSystem, type ActorModel, type OracleStep, type SystemAction } from '../../src/core/actors.ts';
 import { lastZxid, zabServer, ZAB_TIMERS, type Bugs, type Durable, type Msg, type Server, type SyncStep } from './server.ts';
 import { compareZxid } from './zxid.ts';
-import { txnText, views, zabInvariants, zabWitnesses, zxidText, type ZabState } from './invariants.ts';
+import { txnText, views, zabInvariants, zabWitnesses, zxidText, type View, type ZabState } from './invariants.ts';
 
 export type { ZabState } from './invariants.ts';
-export type { Server, Durable, Msg, Txn } from './server.ts';
+export type { Server, Durable, Msg, Txn, Bugs, SyncStep, ZabServerSpec } from './server.ts';
+export { zabServer, lastZxid, durableOf, ZAB_TIMERS } from './server.ts';
+export { compareZxid, type Zxid } from './zxid.ts';
+export { txnText, zxidText, type View } from './invariants.ts';
 
 export type ZabVariant =
   | 'default'
@@ -48,7 +51,7 @@ export type ZabVariant =
   | 'stale-ackepoch-counted';
 
 
-function describeMessage(m: Msg): string {
+export function describeZabMessage(m: Msg): string {
   switch (m.type) {
     case 'FOLLOWERINFO':
       return `${m.observer ? 'OBSERVERINFO' : 'FOLLOWERINFO'} acceptedEpoch=${m.acceptedEpoch}`;
@@ -91,8 +94,7 @@ function subsets<T>(xs: readonly T[], k: number): T[][] {
  *   follows (FLE's out-of-election votes: the leader says LEADING, a quorum says it follows it).
  * FLE's races (servers settling on different leaders, a leader no quorum follows) are not
  * offered; they end in timeouts, which the model has. */
-function electionOracle(voters: readonly string[], observers: readonly string[], byIdOnly: boolean) {
-  const ids = [...voters, ...observers];
+export function electionOracle<S>(voters: readonly string[], observers: readonly string[], byIdOnly: boolean, viewsOf: (s: S) => View[]) {
   const quorum = Math.floor(voters.length / 2) + 1;
   const rank = (id: string) => voters.indexOf(id);
   const better = (a: { id: string; d: Durable }, b: { id: string; d: Durable }): boolean => {
@@ -101,8 +103,8 @@ function electionOracle(voters: readonly string[], observers: readonly string[],
     const z = compareZxid(lastZxid(a.d.history), lastZxid(b.d.history));
     return z !== 0 ? z > 0 : rank(a.id) > rank(b.id);
   };
-  return (s: ZabState): OracleStep[] => {
-    const all = views(s, ids);
+  return (s: S): OracleStep[] => {
+    const all = viewsOf(s);
     const looking = all.filter((x) => x.s?.state === 'looking');
     const out: OracleStep[] = [];
     for (const q of subsets(looking.filter((x) => voters.includes(x.id)), quorum)) {
@@ -150,7 +152,7 @@ export function zab(params: Params, variant: ZabVariant = 'default'): ActorModel
     timeouts: 'asynchronous',
     faults: { crashesMax: params.crashesMax, partitionsMax: params.partitionsMax, crashable },
     timerBudget: { timers: ZAB_TIMERS, timeoutsMax: params.timeoutsMax },
-    oracle: electionOracle(voters, observers, variant === 'elect-without-latest-zxid'),
+    oracle: electionOracle(voters, observers, variant === 'elect-without-latest-zxid', (s: ZabState) => views(s, ids)),
     invariants: zabInvariants(ids),
     sometimes: zabWitnesses(ids, voters, observers, {
       txns: params.txnsMax > 0,
@@ -167,7 +169,7 @@ export function zab(params: Params, variant: ZabVariant = 'default'): ActorModel
     // forever for a leader that the bounds never let come. That is liveness (the goal).
     isFinal: () => true,
     fairness: { timers: ['leader', 'quorum'], recovery: true },
-    describeMessage,
+    describeMessage: describeZabMessage,
   });
   // txnsMax: transactions proposed in a run, over all leaders (an environment bound on client
   // writes; it restricts when a leader proposes, never what a handler does).

@@ -28,6 +28,9 @@ export type NodeId = string;
 export interface Txn {
   readonly zxid: Zxid;
   readonly by: NodeId;
+  /** The application's transaction (the ZooKeeper ensemble's data-tree update); Zab carries
+   * it and never reads it. Absent in the bare Zab model. */
+  readonly op?: unknown;
 }
 
 /** ZooKeeper's ServerState. */
@@ -114,6 +117,11 @@ export interface Server extends Durable {
    * ACKed each one after that (itself included), in history order. */
   readonly commit: number;
   readonly acks: readonly (readonly NodeId[])[];
+  /** With `ZabConfig.applied`: how much of the history the server's application (its data
+   * tree) reflects: what it delivered in this incarnation. Volatile: 0 after a restart and
+   * while looking (the application reloads when it is synchronised again). Absent in the
+   * bare Zab model. */
+  readonly applied?: number;
 }
 
 /** The planted bugs, as flags (index.ts maps variants onto them). */
@@ -145,6 +153,8 @@ export interface ZabConfig {
   /** The order of a learner's steps on NEWLEADER (ZooKeeper 3.9: log, epoch, ack). */
   readonly steps: readonly SyncStep[];
   readonly bugs: Bugs;
+  /** Track `Server.applied` for an application on top (the ZooKeeper ensemble). */
+  readonly applied?: boolean;
 }
 
 type Result = HandlerResult<Server, Msg, Durable, never>;
@@ -160,7 +170,13 @@ const send = (to: NodeId, msg: Msg): Fx => ({ kind: 'send', to, msg });
 const TIMER: Partial<Record<ServerState, string>> = { following: 'leader', observing: 'leader', leading: 'quorum' };
 export const ZAB_TIMERS = ['leader', 'quorum'] as const;
 
-export function zabServer(cfg: ZabConfig): NodeSpec<Server, Msg, Durable, never, never> {
+/** A server's handler, plus the leader's proposal of an application transaction (the
+ * ZooKeeper ensemble's leader proposes what its clients ask for, not on its own). */
+export type ZabServerSpec = NodeSpec<Server, Msg, Durable, never, never> & {
+  propose(r: Server, op: unknown, ctx: NodeContext): HandlerResult<Server, Msg, Durable, never>;
+};
+
+export function zabServer(cfg: ZabConfig): ZabServerSpec {
   const { bugs } = cfg;
   const isVoter = (id: NodeId) => cfg.voters.includes(id);
   const counts = (id: NodeId) => isVoter(id) || (bugs.observersCounted && cfg.observers.includes(id));
@@ -181,12 +197,14 @@ export function zabServer(cfg: ZabConfig): NodeSpec<Server, Msg, Durable, never,
   };
 
   /** Delivers the history up to position `upTo` (ghost `delivered` grows, never shrinks). */
-  const deliverUpTo = (r: Server, upTo: number): Server =>
-    upTo <= r.delivered.length ? r : { ...r, delivered: [...r.delivered, ...r.history.slice(r.delivered.length, upTo)] };
+  const deliverUpTo = (r0: Server, upTo: number): Server => {
+    const r = cfg.applied === true && r0.applied! < upTo ? { ...r0, applied: upTo } : r0;
+    return upTo <= r.delivered.length ? r : { ...r, delivered: [...r.delivered, ...r.history.slice(r.delivered.length, upTo)] };
+  };
 
   /** Back to election, its connections closed. */
   const goLooking = (before: Server | undefined, d: Durable): Result => {
-    const r: Server = { ...durableOf(d), ...idle, state: 'looking', phase: 'election', leader: null };
+    const r: Server = { ...durableOf(d), ...idle, state: 'looking', phase: 'election', leader: null, ...(cfg.applied === true ? { applied: 0 } : {}) };
     const peers = before === undefined ? [] : before.state === 'leading' ? before.learners.map((l) => l.id) : before.leader !== null ? [before.leader] : [];
     return done(before, r, peers.map((peer) => ({ kind: 'disconnect', peer })));
   };
@@ -315,11 +333,11 @@ export function zabServer(cfg: ZabConfig): NodeSpec<Server, Msg, Durable, never,
     return { r, fx };
   };
 
-  const propose = (r: Server, ctx: NodeContext): Result => {
+  const propose = (r: Server, ctx: NodeContext, op?: unknown): Result => {
     const last = lastZxid(r.history);
     const zxid = last.epoch === r.epoch ? nextInEpoch(last) : { epoch: r.epoch!, counter: 1 };
     if (zxid === undefined) return goLooking(r, r); // counter exhausted: a new epoch is needed
-    const txn: Txn = { zxid, by: ctx.id };
+    const txn: Txn = op === undefined ? { zxid, by: ctx.id } : { zxid, by: ctx.id, op };
     const logged: Server = { ...r, history: [...r.history, txn], proposed: [...r.proposed, txn], acks: [...r.acks, [ctx.id]] };
     const sends = forwarding(r).filter(getsProposals).map((l) => send(l.id, { type: 'PROPOSAL', txn }));
     const c = maybeCommit(logged);
@@ -439,6 +457,10 @@ export function zabServer(cfg: ZabConfig): NodeSpec<Server, Msg, Durable, never,
   };
 
   return {
+    propose: (r, op, ctx) => {
+      if (!(r.state === 'leading' && r.established)) throw new Error(`${ctx.id} proposes without being an established leader`);
+      return propose(r, ctx, op);
+    },
     init: () => goLooking(undefined, { history: [], acceptedEpoch: 0, currentEpoch: 0, led: [], proposed: [], delivered: [] }),
     restart: (d) => goLooking(undefined, d!),
     internal: (r) => {

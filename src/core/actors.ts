@@ -74,7 +74,11 @@ export type Effect<M, D, R> =
    * flight between the two, both ways, are lost. The peer is not told; it finds out by its own
    * timeout, or by the next message on a new connection. Under fifo semantics this is what
    * keeps one connection's late packets from arriving on the next one. */
-  | { readonly kind: 'disconnect'; readonly peer: NodeId };
+  | { readonly kind: 'disconnect'; readonly peer: NodeId }
+  /** Appends an event to the system's history: for clients that are nodes themselves (a
+   * ZooKeeper client library with its session), which record their own invocations and
+   * answers. Their `client` numbers must not be those of the system's client scripts. */
+  | { readonly kind: 'record'; readonly event: HistoryEvent<unknown, R> };
 
 export interface HandlerResult<S, M, D, R> {
   readonly state: S;
@@ -490,6 +494,10 @@ class ActorSystem<S, M, D, Op, R> {
           this.indexOf(e.peer);
           network = network.filter((env) => !((env.from === id && env.to === e.peer) || (env.from === e.peer && env.to === id)));
           break;
+        case 'record':
+          if (e.event.client < this.scripts.length) throw new Error(`${id} records an event of client ${e.event.client}, which is one of the system's scripted clients`);
+          history = [...history, e.event as HistoryEvent<Op, R>];
+          break;
         case 'reply':
         case 'fail':
         case 'redirect': {
@@ -857,6 +865,8 @@ class ActorSystem<S, M, D, Op, R> {
     const requests: ClientMessage[] = [];
     const answers: ClientMessage[] = [];
     for (const e of after.history.slice(before.history.length)) {
+      // Events a node recorded itself (a client that is a node) are drawn on its own lane.
+      if (e.client >= this.scripts.length) continue;
       const client = `client${e.client}`;
       if (e.kind === 'invoke') requests.push({ client, node: e.node, direction: 'request', text: this.describeOp(e.op) });
       if (e.kind === 'return') answers.push({ client, node: e.node, direction: 'answer', text: this.describeResult(e.result) });
