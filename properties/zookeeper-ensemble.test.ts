@@ -33,6 +33,13 @@ describe('the ZooKeeper ensemble keeps the five guarantees', () => {
     expect(r.witnesses.every((w) => w.reached)).toBe(true);
   }, 120_000);
 
+  it('an observer that forwards the writer\'s update and serves the reader never counts towards a quorum, and every guarantee holds', () => {
+    const def = zookeeperDefinition.scenarios!.find((s) => s.name === 'observer')!;
+    const r = explore(zookeeperEnsemble({ ...ZOOKEEPER_DEFAULTS, ...def.params }));
+    expect([r.status, r.distinctStates, r.totalStates, r.depth]).toEqual(['holds', 62_456, 219_383, 38]);
+    expect(r.witnesses.map((w) => [w.name, w.reached]).filter(([, reached]) => !reached)).toEqual([]);
+  }, 120_000);
+
   it('the writer alone, with a leader crash and two timeouts: a new leader of epoch 2 is established and every guarantee holds', () => {
     const def = zookeeperDefinition.scenarios!.find((s) => s.name === 'leader-crash')!;
     const r = explore(zookeeperEnsemble({ ...ZOOKEEPER_DEFAULTS, ...def.params }));
@@ -61,6 +68,7 @@ describe('ZooKeeper ensemble planted bugs are found by BFS with their shortest c
     ['read-uncommitted-atomicity', 'Atomicity', 22],
     ['accept-client-ahead-singlesystemimage', 'SingleSystemImage', 22],
     ['ack-before-quorum-reliability', 'Reliability', 17],
+    ['observer-ack-counted-atomicity', 'Atomicity', 19],
     ['sync-across-leader-change-stricttimeliness', 'StrictTimeliness', 31],
   ])('the saved trace %s replays to its %s violation in %i steps', (name, property, steps) => {
     const file = join(traces, `${name}.json`);

@@ -32,7 +32,7 @@ import { zxidOfNumber, type EnsembleMsg, type ZkOp, type ZkResult } from './type
 
 export type { EnsembleState } from './invariants.ts';
 
-export type EnsembleVariant = 'default' | 'forward-out-of-order' | 'read-uncommitted' | 'accept-client-ahead' | 'ack-before-quorum' | 'quorum-sync';
+export type EnsembleVariant = 'default' | 'forward-out-of-order' | 'read-uncommitted' | 'accept-client-ahead' | 'ack-before-quorum' | 'observer-ack-counted' | 'quorum-sync';
 
 const NO_ZAB_BUGS: ZabBugs = {
   commitBeforeQuorum: false,
@@ -84,7 +84,9 @@ function scripts(params: Params): { writer: ZkOp[]; reader: ZkOp[] } {
 }
 
 export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'default'): ActorModel<ZkNode, EnsembleMsg, Durable, ZkOp, ZkResult> {
-  const servers = Array.from({ length: params.servers }, (_, k) => `n${k + 1}`);
+  const voters = Array.from({ length: params.servers }, (_, k) => `n${k + 1}`);
+  const observers = Array.from({ length: params.observers }, (_, k) => `o${k + 1}`);
+  const servers = [...voters, ...observers];
   const { writer, reader } = scripts(params);
   const clients = ['c1', 'c2'];
   const setup = setupTree(clients);
@@ -97,10 +99,11 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
     quorumSync: variant === 'quorum-sync',
   };
   const steps: readonly SyncStep[] = ['log', 'epoch', 'ack'];
-  const server = zkServer({ voters: servers, observers: [], clients, epochsMax: params.epochsMax, diffMax: params.diffMax, steps, zabBugs: NO_ZAB_BUGS, bugs, leaderTimeouts: params.leaderTimeouts === 1 }, trees);
+  const zabBugs: ZabBugs = { ...NO_ZAB_BUGS, observersCounted: variant === 'observer-ack-counted' };
+  const server = zkServer({ voters, observers, clients, epochsMax: params.epochsMax, diffMax: params.diffMax, steps, zabBugs, bugs, leaderTimeouts: params.leaderTimeouts === 1 }, trees);
   const client = (index: number, first: number, ops: readonly ZkOp[]): NodeSpec<ZkNode, EnsembleMsg, Durable, never, never> =>
     zkClient({ servers, index, first, ops, pipeline: params.pipeline, setupZxid: setup.lastZxid, timeoutsMax: params.clientTimeoutsMax });
-  const checks = { servers, trees, setupZxid: setup.lastZxid, strictTimeliness: params.strictTimeliness === 1 };
+  const checks = { servers, observers, trees, setupZxid: setup.lastZxid, strictTimeliness: params.strictTimeliness === 1 };
   const model = actorSystem<ZkNode, EnsembleMsg, Durable, ZkOp, ZkResult>({
     nodes: [
       ...servers.map((id) => ({ id, spec: server })),
@@ -111,7 +114,7 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
     timeouts: 'asynchronous',
     faults: { crashesMax: params.crashesMax, partitionsMax: params.partitionsMax, crashable: servers },
     timerBudget: { timers: ZAB_TIMERS, timeoutsMax: params.timeoutsMax },
-    oracle: electionOracle(servers, [], false, (s: EnsembleState) => serverViews(s, servers)),
+    oracle: electionOracle(voters, observers, false, (s: EnsembleState) => serverViews(s, servers)),
     invariants: ensembleInvariants(checks),
     sometimes: ensembleWitnesses(checks, {
       writes: writer.length > 0,
@@ -128,22 +131,25 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
     describeOp: (op) => describeOp(op),
     describeResult,
   });
-  return { ...model, init: [settle(model, servers)] };
+  return { ...model, init: [settle(model, voters, servers)] };
 }
 
 /** The run starts from a settled ensemble: the last server (the best by id) elected by every
  * server, discovery and
  * synchronisation done, every server in broadcast, clients not yet connected (the steps that
  * lead there are taken in a fixed order; models/zab checks every order of them). */
-function settle(model: ActorModel<ZkNode, EnsembleMsg, Durable, ZkOp, ZkResult>, servers: readonly string[]): EnsembleState {
+function settle(model: ActorModel<ZkNode, EnsembleMsg, Durable, ZkOp, ZkResult>, voters: readonly string[], servers: readonly string[]): EnsembleState {
   let s = model.init[0];
-  const elect = model.actions(s).find((a) => a.kind === 'oracle' && a.name.endsWith(` by ${servers.join(',')}`));
+  const elect = model.actions(s).find((a) => a.kind === 'oracle' && a.name.endsWith(` by ${voters.join(',')}`));
   if (elect === undefined) throw new Error('the settled start needs an election by every server');
   s = model.step(s, elect);
   for (let k = 0; k < 1000; k++) {
     const views = serverViews(s, servers);
     if (views.every((v) => v.s !== undefined && serving(v.s)) && s.network.length === 0) return s;
-    const next = model.actions(s).find((a) => (a.kind === 'deliver' || a.kind === 'internal') && servers.includes(a.kind === 'deliver' ? a.envelope.to : a.node));
+    // Observers join the leader (the oracle's `o1 joins n3`); then messages and local steps.
+    const next = model.actions(s).find(
+      (a) => (a.kind === 'oracle' && a.name.includes(' joins ')) || ((a.kind === 'deliver' || a.kind === 'internal') && servers.includes(a.kind === 'deliver' ? a.envelope.to : a.node)),
+    );
     if (next === undefined) break;
     s = model.step(s, next);
   }
@@ -161,6 +167,7 @@ function finished(s: EnsembleState, servers: number, lengths: readonly number[])
 
 export const ZOOKEEPER_DEFAULTS: Params = {
   servers: 3,
+  observers: 0,
   epochsMax: 2,
   diffMax: 1,
   crashesMax: 0,
@@ -208,6 +215,12 @@ export const zookeeperVariants: readonly VariantSpec[] = [
     params: { reads: 0, writerAt: 3 },
   },
   {
+    name: 'observer-ack-counted',
+    description: 'bug: the leader counts an observer\'s ACK towards the quorum; it commits and applies a write only the observer logged, and the followers elect a leader without it',
+    expect: { status: 'violation', property: 'Atomicity', also: ['Reliability', 'LinearizableWrites'] },
+    params: { observers: 1, reads: 0, writerAt: 4 },
+  },
+  {
     name: 'quorum-sync',
     description: 'the fix for stale reads after sync: sync is a quorum round (a no-op transaction the leader commits), so a deposed leader cannot answer it; StrictTimeliness holds',
     expect: { status: 'holds' },
@@ -221,6 +234,7 @@ export const zookeeperDefinition: ModelDefinition = {
   source: 'ZooKeeper Programmer\'s Guide (consistency guarantees); Hunt et al., "ZooKeeper: Wait-free coordination for Internet-scale systems" (USENIX ATC 2010); ZooKeeper 3.8 PrepRequestProcessor, FinalRequestProcessor, Learner, Leader.processSync',
   params: [
     { name: 'servers', description: 'voting servers n1..nk', default: ZOOKEEPER_DEFAULTS.servers, min: 1, max: 5 },
+    { name: 'observers', description: 'observers o1..om: serve clients and learn commits, never vote or count', default: ZOOKEEPER_DEFAULTS.observers, min: 0, max: 2 },
     { name: 'epochsMax', description: 'no leader proposes an epoch above this', default: ZOOKEEPER_DEFAULTS.epochsMax, min: 1, max: 4 },
     { name: 'diffMax', description: 'a DIFF carries at most this many transactions; further behind gets a SNAP', default: ZOOKEEPER_DEFAULTS.diffMax, min: 0, max: 4 },
     { name: 'crashesMax', description: 'server crashes (a server restarts from its log)', default: ZOOKEEPER_DEFAULTS.crashesMax, min: 0 },
@@ -232,8 +246,8 @@ export const zookeeperDefinition: ModelDefinition = {
     { name: 'reads', description: 'getData requests of the reader c2', default: ZOOKEEPER_DEFAULTS.reads, min: 0, max: 4 },
     { name: 'syncs', description: '1: the reader syncs before each read', default: ZOOKEEPER_DEFAULTS.syncs, min: 0, max: 1 },
     { name: 'pipeline', description: 'writes the writer may have outstanding at once', default: ZOOKEEPER_DEFAULTS.pipeline, min: 1, max: 4 },
-    { name: 'writerAt', description: 'the server the writer connects to first (the last server leads at the start)', default: ZOOKEEPER_DEFAULTS.writerAt, min: 1, max: 5 },
-    { name: 'readerAt', description: 'the server the reader connects to first', default: ZOOKEEPER_DEFAULTS.readerAt, min: 1, max: 5 },
+    { name: 'writerAt', description: 'the server the writer connects to first, in the list n1..nk, o1..om (the last voter leads at the start)', default: ZOOKEEPER_DEFAULTS.writerAt, min: 1, max: 7 },
+    { name: 'readerAt', description: 'the server the reader connects to first, in the same list', default: ZOOKEEPER_DEFAULTS.readerAt, min: 1, max: 7 },
     { name: 'strictTimeliness', description: '1: also check StrictTimeliness (sync then read is fresh even across a leader change)', default: ZOOKEEPER_DEFAULTS.strictTimeliness, min: 0, max: 1 },
   ],
   variants: zookeeperVariants,
@@ -243,6 +257,13 @@ export const zookeeperDefinition: ModelDefinition = {
       name: 'leader-crash',
       description: 'the writer alone; the leader may crash and both followers give up on it: a new leader of epoch 2 is established, and every guarantee holds',
       params: { reads: 0, crashesMax: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'observer',
+      description: 'an observer beside three voters; the writer writes through it and the reader reads from it: it forwards writes, learns commits by INFORM, serves reads, never counts towards a quorum, and every guarantee holds',
+      params: { observers: 1, writerAt: 4, readerAt: 4, timeoutsMax: 1 },
       expect: { status: 'holds' },
     },
     {

@@ -144,7 +144,9 @@ function historyCheck(name: string, judge: (ops: readonly RecordedOp[]) => strin
 }
 
 export interface EnsembleChecks {
+  /** Voters then observers, in node order. */
   readonly servers: readonly string[];
+  readonly observers: readonly string[];
   readonly trees: Trees;
   readonly setupZxid: number;
   /** Check StrictTimeliness too (it fails in ZooKeeper across a leader change). */
@@ -268,6 +270,9 @@ export function ensembleWitnesses(c: EnsembleChecks, b: WitnessBounds): Witness<
   if (b.reads) {
     out.push({ name: 'a read returns', holds: (s) => answered(s, 'get') });
     if (b.writes) out.push({ name: 'a read sees a write', holds: (s) => recordedOps(s).some((o) => o.op.kind === 'get' && o.result !== undefined && o.result.zxid > c.setupZxid) });
+  }
+  if (c.observers.length > 0 && (b.writes || b.reads)) {
+    out.push({ name: 'an observer answers a client', holds: (s) => recordedOps(s).some((o) => o.answeredBy !== undefined && c.observers.includes(o.answeredBy)) });
   }
   if (b.syncs) out.push({ name: 'a sync is answered', holds: (s) => answered(s, 'sync') });
   if (b.epochChange && b.writes) {
