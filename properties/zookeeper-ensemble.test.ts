@@ -40,6 +40,13 @@ describe('the ZooKeeper ensemble keeps the five guarantees', () => {
     expect(r.witnesses.map((w) => [w.name, w.reached]).filter(([, reached]) => !reached)).toEqual([]);
   }, 120_000);
 
+  it('the leader expires a session as a transaction: the client\'s server closes its connection, and nothing of the session is applied after the expiry', () => {
+    const def = zookeeperDefinition.scenarios!.find((s) => s.name === 'session-expiry')!;
+    const r = explore(zookeeperEnsemble({ ...ZOOKEEPER_DEFAULTS, ...def.params }));
+    expect([r.status, r.distinctStates, r.totalStates, r.depth]).toEqual(['holds', 14_846, 45_412, 28]);
+    expect(r.witnesses.map((w) => [w.name, w.reached])).toContainEqual(['a session expires while its client is connected', true]);
+  });
+
   it('the writer alone, with a leader crash and two timeouts: a new leader of epoch 2 is established and every guarantee holds', () => {
     const def = zookeeperDefinition.scenarios!.find((s) => s.name === 'leader-crash')!;
     const r = explore(zookeeperEnsemble({ ...ZOOKEEPER_DEFAULTS, ...def.params }));

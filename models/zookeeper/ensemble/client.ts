@@ -12,7 +12,7 @@
 import type { Effect, HandlerResult, NodeContext, NodeInput, NodeSpec } from '../../../src/core/actors.ts';
 import type { Durable } from '../../zab/index.ts';
 import type { ClientMsg, EnsembleMsg, NodeId, ZkOp, ZkResult } from './types.ts';
-import type { ZkNode } from './server.ts';
+import { SESSION_EXPIRED, type ZkNode } from './server.ts';
 
 export interface ZkClient {
   readonly kind: 'client';
@@ -29,6 +29,8 @@ export interface ZkClient {
   readonly outstanding: readonly { readonly cxid: number; readonly op: ZkOp }[];
   /** How many times it gave up waiting (bounded by `timeoutsMax`). */
   readonly gaveUp: number;
+  /** Its session expired: it stops (its remaining operations are never sent). */
+  readonly expired: boolean;
 }
 
 export interface ClientConfig {
@@ -86,8 +88,10 @@ export function zkClient(cfg: ClientConfig): NodeSpec<ZkNode, EnsembleMsg, Durab
     switch (m.type) {
       case 'CONNECTED':
         return c.connected ? { state: c } : done({ ...c, connected: true });
-      case 'CLOSE':
-        return lose(c, false);
+      case 'CLOSE': {
+        const lost = lose(c, false);
+        return m.why === SESSION_EXPIRED ? { ...lost, state: { ...(lost.state as ZkClient), expired: true } } : lost;
+      }
       case 'REPLY': {
         const head = c.outstanding[0];
         if (head === undefined || head.cxid !== m.cxid) return { state: c };
@@ -106,9 +110,10 @@ export function zkClient(cfg: ClientConfig): NodeSpec<ZkNode, EnsembleMsg, Durab
   };
 
   return {
-    init: () => done({ kind: 'client', server: null, connected: false, target: cfg.first, lastZxid: cfg.setupZxid, next: 0, outstanding: [], gaveUp: 0 }),
+    init: () => done({ kind: 'client', server: null, connected: false, target: cfg.first, lastZxid: cfg.setupZxid, next: 0, outstanding: [], gaveUp: 0, expired: false }),
     internal: (n) => {
       const c = asClient(n);
+      if (c.expired) return [];
       if (c.server === null) return c.next < cfg.ops.length ? ['connect'] : [];
       return canSend(c) ? ['send'] : [];
     },

@@ -8,7 +8,9 @@
 // - Zab as in models/zab (its comment lists its own choices: election is an oracle, timeouts
 //   are asynchronous and budgeted, no loss inside a TCP connection).
 // - One znode, /x (setData with version -1, getData, sync); sessions are created in the setup
-//   (they are not transactions of the run) and never expire here: session expiry, ephemerals,
+//   (they are not transactions of the run). The leader's session tracker may expire a session
+//   (expiriesMax): an expireSession transaction, ordered with the session's writes; the
+//   server the client is connected to closes the connection when it applies it. Ephemerals,
 //   watches and the recipes are checked over one linearizable tree in models/zookeeper-session
 //   and models/zookeeper/recipes, which this model's guarantees justify.
 // - The run starts from a settled ensemble (the last server leads epoch 1, every server in
@@ -23,11 +25,11 @@
 
 import type { ModelDefinition, Params, VariantSpec } from '../../../src/core/model.ts';
 import { InputError } from '../../../src/core/model.ts';
-import { actorSystem, type ActorModel, type NodeSpec } from '../../../src/core/actors.ts';
+import { actorSystem, type ActorModel, type NodeSpec, type SystemAction } from '../../../src/core/actors.ts';
 import { describeZabMessage, electionOracle, ZAB_TIMERS, type Bugs as ZabBugs, type Durable, type SyncStep } from '../../zab/index.ts';
 import { zkClient, SESSION_TIMER } from './client.ts';
 import { ensembleInvariants, ensembleWitnesses, serverViews, type EnsembleState } from './invariants.ts';
-import { serving, setupTree, Trees, zkServer, type EnsembleBugs, type ZkNode } from './server.ts';
+import { appTxn, isExpiry, serving, setupTree, Trees, zkServer, type EnsembleBugs, type ZkNode } from './server.ts';
 import { zxidOfNumber, type EnsembleMsg, type ZkOp, type ZkResult } from './types.ts';
 
 export type { EnsembleState } from './invariants.ts';
@@ -120,6 +122,7 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
       writes: writer.length > 0,
       reads: params.reads > 0,
       syncs: params.reads > 0 && params.syncs === 1,
+      expiry: params.expiriesMax > 0,
       // A new epoch needs a quorum looking: two learners giving up, or a crashed leader back.
       epochChange: params.epochsMax >= 2 && params.timeoutsMax + Math.min(params.crashesMax, 1) >= 2,
       connectionLoss: params.timeoutsMax + params.crashesMax + params.clientTimeoutsMax > 0 && (writer.length > 0 || params.reads > 0),
@@ -131,7 +134,12 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
     describeOp: (op) => describeOp(op),
     describeResult,
   });
-  return { ...model, init: [settle(model, voters, servers)] };
+  // expiriesMax: sessions the leaders expire in a run (an environment bound on the session
+  // tracker's timing, counted from the ghost of what leaders proposed, as zab's txnsMax).
+  const expiries = (s: EnsembleState) => serverViews(s, servers).reduce((n, v) => n + v.d.proposed.filter((t) => isExpiry(appTxn(t))).length, 0);
+  const allowed = (s: EnsembleState, a: SystemAction<EnsembleMsg>) => a.kind !== 'internal' || !a.choice.startsWith('expire ') || expiries(s) < params.expiriesMax;
+  const bounded = { ...model, actions: (s: EnsembleState) => model.actions(s).filter((a) => allowed(s, a)) };
+  return { ...bounded, init: [settle(bounded, voters, servers)] };
 }
 
 /** The run starts from a settled ensemble: the last server (the best by id) elected by every
@@ -179,6 +187,7 @@ export const ZOOKEEPER_DEFAULTS: Params = {
   pipeline: 1,
   strictTimeliness: 0,
   clientTimeoutsMax: 0,
+  expiriesMax: 0,
   leaderTimeouts: 1,
   writerAt: 1,
   readerAt: 2,
@@ -241,6 +250,7 @@ export const zookeeperDefinition: ModelDefinition = {
     { name: 'timeoutsMax', description: 'server timeouts in a run: a learner giving up on its leader, a leader on its quorum', default: ZOOKEEPER_DEFAULTS.timeoutsMax, min: 0 },
     { name: 'partitionsMax', description: 'network partitions into two sides (clients are nodes too)', default: ZOOKEEPER_DEFAULTS.partitionsMax, min: 0 },
     { name: 'leaderTimeouts', description: '1: a leader may give up on its quorum (its timeouts count in timeoutsMax); 0: only learners time out', default: ZOOKEEPER_DEFAULTS.leaderTimeouts, min: 0, max: 1 },
+    { name: 'expiriesMax', description: 'client sessions the leader expires in a run (replicated as a transaction)', default: ZOOKEEPER_DEFAULTS.expiriesMax, min: 0, max: 2 },
     { name: 'clientTimeoutsMax', description: 'times each client may give up waiting on its server and fail over', default: ZOOKEEPER_DEFAULTS.clientTimeoutsMax, min: 0 },
     { name: 'writes', description: 'setData requests of the writer c1', default: ZOOKEEPER_DEFAULTS.writes, min: 0, max: 4 },
     { name: 'reads', description: 'getData requests of the reader c2', default: ZOOKEEPER_DEFAULTS.reads, min: 0, max: 4 },
@@ -264,6 +274,13 @@ export const zookeeperDefinition: ModelDefinition = {
       name: 'observer',
       description: 'an observer beside three voters; the writer writes through it and the reader reads from it: it forwards writes, learns commits by INFORM, serves reads, never counts towards a quorum, and every guarantee holds',
       params: { observers: 1, writerAt: 4, readerAt: 4, timeoutsMax: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'session-expiry',
+      description: 'the leader may expire a session, as a transaction: the server the client is connected to closes its connection once it applies it, no server accepts the client again, and no write of the session is applied after its expiry (SessionOrder)',
+      params: { expiriesMax: 1, timeoutsMax: 0 },
       expect: { status: 'holds' },
     },
     {

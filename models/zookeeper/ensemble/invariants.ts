@@ -17,7 +17,7 @@ import { checkLinearizable, checkSequentiallyConsistent, type History, type Oper
 import { compareZxid, type Durable, type Server, type Txn } from '../../zab/index.ts';
 import type { EnsembleMsg, ZkOp, ZkResult } from './types.ts';
 import { zxidNumber, zxidOfNumber } from './types.ts';
-import { appTxn, serving, type Trees, type ZkNode } from './server.ts';
+import { appTxn, isExpiry, serving, type Trees, type ZkNode } from './server.ts';
 
 export type EnsembleState = SystemState<ZkNode, EnsembleMsg, Durable, ZkOp, ZkResult>;
 
@@ -180,7 +180,7 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
             for (let j = i + 1; j < log.length; j++) {
               const a = appTxn(log[i]);
               const b = appTxn(log[j]);
-              if (a.client === b.client && a.cxid > b.cxid) return `${x.id}'s log has ${txnLabel(log[i])} before ${txnLabel(log[j])}: ${a.client}'s updates are applied out of the order it sent them`;
+              if (a.client === b.client && !isExpiry(a) && !isExpiry(b) && a.cxid > b.cxid) return `${x.id}'s log has ${txnLabel(log[i])} before ${txnLabel(log[j])}: ${a.client}'s updates are applied out of the order it sent them`;
             }
           }
           return undefined;
@@ -234,6 +234,20 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
         });
       },
     },
+    {
+      // A session's expiry is a transaction, ordered with its requests: nothing of the session
+      // is applied after it.
+      name: 'SessionOrder',
+      check: (s) =>
+        first(v(s), (x) => {
+          const log = x.d.history;
+          const k = log.findIndex((t) => isExpiry(appTxn(t)));
+          if (k < 0) return undefined;
+          const expired = appTxn(log[k]).client;
+          const later = log.slice(k + 1).find((t) => appTxn(t).client === expired);
+          return later === undefined ? undefined : `${x.id}'s log has ${txnLabel(later)} after ${txnLabel(log[k])}: a write of an expired session is applied`;
+        }),
+    },
     { name: 'Timeliness', check: (s) => timeliness(s, false) },
     historyCheck('LinearizableWrites', (ops) => {
       const h = historyOf(ops, (o) => o.op.kind === 'set', (o) => o.id);
@@ -258,6 +272,7 @@ export interface WitnessBounds {
   readonly writes: boolean;
   readonly reads: boolean;
   readonly syncs: boolean;
+  readonly expiry: boolean;
   readonly epochChange: boolean;
   readonly connectionLoss: boolean;
 }
@@ -273,6 +288,12 @@ export function ensembleWitnesses(c: EnsembleChecks, b: WitnessBounds): Witness<
   }
   if (c.observers.length > 0 && (b.writes || b.reads)) {
     out.push({ name: 'an observer answers a client', holds: (s) => recordedOps(s).some((o) => o.answeredBy !== undefined && c.observers.includes(o.answeredBy)) });
+  }
+  if (b.expiry) {
+    out.push({
+      name: 'a session expires while its client is connected',
+      holds: (s) => s.nodes.some((slot) => slot.state?.kind === 'client' && slot.state.expired),
+    });
   }
   if (b.syncs) out.push({ name: 'a sync is answered', holds: (s) => answered(s, 'sync') });
   if (b.epochChange && b.writes) {

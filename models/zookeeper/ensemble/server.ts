@@ -52,6 +52,8 @@ interface Forward {
 
 export type ZkNode = ZkServer | ZkClient;
 
+export const SESSION_EXPIRED = 'session expired';
+
 /** The ensemble's planted bugs and the quorum-sync alternative. */
 export interface EnsembleBugs {
   /** A follower may forward a client's queued requests to the leader in any order. */
@@ -136,6 +138,10 @@ export const serving = (z: Server): boolean =>
   (z.state === 'leading' && z.established) || ((z.state === 'following' || z.state === 'observing') && z.phase === 'broadcast');
 
 const sessionOf = (clients: readonly NodeId[], client: NodeId) => clients.indexOf(client) + 1;
+const isLive = (tree: ZkState, session: number) => tree.sessions.some((x) => x.id === session);
+
+/** A transaction that expires a client's session carries cxid -1 (no request of the client). */
+export const isExpiry = (t: AppTxn): boolean => t.request.kind === 'expireSession';
 
 export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, EnsembleMsg, Durable, never, never> {
   const zab: ZabServerSpec = zabServer({ voters: cfg.voters, observers: cfg.observers, epochsMax: cfg.epochsMax, diffMax: cfg.diffMax, steps: cfg.steps, bugs: cfg.zabBugs, applied: true });
@@ -168,7 +174,12 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
     } else if (serving(z) && z.applied! > before.zab.applied!) {
       for (let k = before.zab.applied!; k < z.applied!; k++) {
         const t = appTxn(z.history[k]);
-        if (t.origin === ctx.id && s.clients.includes(t.client)) fx.push(reply(t.client, t.cxid, answerFor(z, k)));
+        if (!s.clients.includes(t.client)) continue;
+        if (isExpiry(t)) {
+          // The session is gone: its connection is closed wherever the client is connected.
+          fx.push({ kind: 'disconnect', peer: t.client }, send(t.client, { type: 'CLOSE', why: SESSION_EXPIRED }));
+          s = { ...s, clients: s.clients.filter((c) => c !== t.client) };
+        } else if (t.origin === ctx.id) fx.push(reply(t.client, t.cxid, answerFor(z, k)));
       }
     }
     if (s.syncs.length > 0 && z.state === 'leading' && z.established && z.commit === z.history.length) {
@@ -192,6 +203,9 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
       const held: ZkServer = { ...s, syncs: [...s.syncs, { origin, client, cxid }] };
       return lift(held, { state: s.zab }, [], ctx);
     }
+    // PrepRequestProcessor checks the session first: a request of an expired session is not
+    // proposed (its client learns of the expiry from its server).
+    if (!isLive(trees.at(s.zab.history, s.zab.history.length), sessionOf(cfg.clients, client))) return { state: s };
     const request: AppTxn['request'] =
       op.kind === 'set' ? { kind: 'setData', session: sessionOf(cfg.clients, client), path: '/x', data: op.value, version: -1 } : { kind: 'quorum-sync' };
     const res = zab.propose(s.zab, { client, cxid, origin, request } satisfies AppTxn, ctx);
@@ -213,6 +227,7 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
         const refuse = (why: string): Result => ({ state: s, effects: [send(client, { type: 'CLOSE', why })] });
         if (!serving(z)) return refuse('not serving');
         if (own < m.lastZxid && !bugs.acceptClientAhead) return refuse('the client has seen a later zxid');
+        if (!isLive(treeOf(z), sessionOf(cfg.clients, client))) return refuse(SESSION_EXPIRED);
         const clients = s.clients.includes(client) ? s.clients : [...s.clients, client].sort();
         return { state: { ...s, clients }, effects: [send(client, { type: 'CONNECTED' })] };
       }
@@ -263,7 +278,14 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
       const s = asServer(n);
       // The leader proposes what clients ask for, never on its own.
       const own = zab.internal!(s.zab, ctx).filter((c) => c !== 'propose');
-      return [...own, ...s.queue.map((_, k) => `forward ${k}`)];
+      // The leader's session tracker may expire a session (when is the environment's choice:
+      // index.ts bounds how many).
+      const z = s.zab;
+      const expire =
+        z.state === 'leading' && z.established
+          ? cfg.clients.filter((c) => isLive(trees.at(z.history, z.history.length), sessionOf(cfg.clients, c))).map((c) => `expire ${c}`)
+          : [];
+      return [...own, ...expire, ...s.queue.map((_, k) => `forward ${k}`)];
     },
     handle: (n, input: NodeInput<EnsembleMsg, never>, ctx) => {
       const s = asServer(n);
@@ -271,6 +293,11 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
         if (isClient(input.from)) return clientMsg(s, input.from, input.msg as ClientMsg, ctx);
         if (isPeerMsg(input.msg)) return peerMsg(s, input.from, input.msg, ctx);
         return lift(s, zab.handle(s.zab, { kind: 'receive', from: input.from, msg: input.msg as ZabMsg }, ctx), [], ctx);
+      }
+      if (input.kind === 'internal' && input.choice.startsWith('expire ')) {
+        const client = input.choice.slice('expire '.length);
+        const request: AppTxn['request'] = { kind: 'expireSession', session: sessionOf(cfg.clients, client) };
+        return lift(s, zab.propose(s.zab, { client, cxid: -1, origin: ctx.id, request } satisfies AppTxn, ctx), [], ctx);
       }
       if (input.kind === 'internal' && input.choice.startsWith('forward ')) {
         const k = Number(input.choice.slice('forward '.length));
