@@ -31,6 +31,9 @@ export interface CampaignOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Process numbers of the final reads (Jepsen's), apart from every worker's. */
+export const FINAL_PROCESS = 1_000_000;
+
 /** A verdict on (part of) the history. `anomaly` names recorder operation ids: the operations
  * that could not be placed; `context` the ones just before them in the longest legal prefix.
  * `promised: false` marks a property the system does not promise (etcd's serializable reads,
@@ -140,6 +143,11 @@ export function outcomeOf(name: string, verdict: Verdict, operations: number, ms
   if (verdict.kind === 'ok') return { ...base, anomaly: [], context: [] };
   if (verdict.kind === 'unknown') return { ...base, explanation: verdict.explanation, anomaly: [], context: [] };
   return { ...base, explanation: verdict.explanation, anomaly: verdict.blocked, context: verdict.longestPrefix.slice(-3) };
+}
+
+/** An operation for the timeline: its text, then ` → result` once it has one. */
+export function withResult(text: string, result: unknown): string {
+  return `${text}${result === undefined ? '' : ` → ${JSON.stringify(result)}`}`;
 }
 
 /** Counts by outcome. */

@@ -5,11 +5,11 @@
 
 import { checkLinearizable, keyedRegisterSpec } from '../history/index.ts';
 import type { KeyedRegisterOp, RegisterResult } from '../history/index.ts';
-import { type CampaignOptions, type CampaignReport, type CheckOutcome, outcomeOf, runCampaign } from './campaign.ts';
+import { type CampaignOptions, type CampaignReport, type CheckOutcome, FINAL_PROCESS, outcomeOf, runCampaign, withResult } from './campaign.ts';
 import { EtcdClient, EtcdCluster, etcdNotSent } from './etcd.ts';
 import type { ProcessGroup } from './processes.ts';
 import { DefiniteFailure, type HistoryRecorder } from './recorder.ts';
-import type { Workload, WorkerContext } from './workload.ts';
+import { uniqueValues, type Workload, type WorkerContext } from './workload.ts';
 
 export const ETCD_WORKLOADS = ['register', 'store'] as const;
 export const READ_MODES = ['linearizable', 'serializable'] as const;
@@ -21,8 +21,6 @@ type Res = RegisterResult<number>;
 const REGISTER_KEYS = 4;
 const REGISTER_VALUES = 5;
 const STORE_KEYS = 32;
-/** Process numbers of the final reads. */
-const FINAL_PROCESS = 1_000_000;
 
 function keysOf(workload: string): readonly string[] {
   const count = workload === 'store' ? STORE_KEYS : REGISTER_KEYS;
@@ -31,7 +29,7 @@ function keysOf(workload: string): readonly string[] {
 
 function etcdWorkload(name: string, reads: ReadMode, clients: ReadonlyMap<string, EtcdClient>): Workload<Op, Res> {
   const keys = keysOf(name);
-  const counters = new Map<number, number>();
+  const unique = uniqueValues();
   const pick = <T>(random: () => number, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   return {
     name: `${name} (${reads} reads)`,
@@ -40,9 +38,7 @@ function etcdWorkload(name: string, reads: ReadMode, clients: ReadonlyMap<string
       const roll = random();
       if (name === 'store') {
         if (roll < 0.5) return { kind: 'read', key };
-        const n = (counters.get(worker) ?? 0) + 1;
-        counters.set(worker, n);
-        return { kind: 'write', key, value: (worker + 1) * 100_000 + n };
+        return { kind: 'write', key, value: unique(worker) };
       }
       const value = (): number => Math.floor(random() * REGISTER_VALUES);
       if (roll < 0.5) return { kind: 'read', key };
@@ -106,6 +102,6 @@ export async function etcdCampaign(group: ProcessGroup, options: CampaignOptions
       const promised = (options.reads ?? 'linearizable') === 'linearizable';
       return [outcomeOf(`linearizable, per key (${keys.length} keys)`, verdict, history.length, performance.now() - started, promised)];
     },
-    describe: (op, result) => `${spec.describe!(op)}${result === undefined ? '' : ` → ${JSON.stringify(result)}`}`,
+    describe: (op, result) => withResult(spec.describe!(op), result),
   });
 }

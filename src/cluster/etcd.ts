@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
-import type { FaultTarget } from './nemesis.ts';
+import { type LocalNode, LocalCluster } from './local-cluster.ts';
 import { assertPortFree, freePorts, LOOPBACK } from './ports.ts';
-import { ClusterError, type ManagedProcess, type ProcessGroup, sleep, waitFor } from './processes.ts';
+import { ClusterError, type ProcessGroup, sleep, waitFor } from './processes.ts';
 import { etcdSender, Network, TcpProxy } from './proxy.ts';
 
 export const ETCD_BINARY_DEFAULT = '/usr/bin/etcd';
@@ -32,46 +32,26 @@ export interface EtcdOptions {
   readonly keepData?: boolean;
 }
 
-interface EtcdNode {
-  readonly name: string;
-  readonly clientPort: number;
+interface EtcdNode extends LocalNode {
   readonly peerPort: number;
   readonly proxy: TcpProxy;
   readonly dataDir: string;
-  process: ManagedProcess | undefined;
 }
 
-export class EtcdCluster implements FaultTarget {
-  /** On Ctrl-C the run ends without calling stop(): the group removes the data directory then. */
-  private readonly forgetCleanup: () => unknown;
+export class EtcdCluster extends LocalCluster<EtcdNode> {
+  protected override readonly recoverTimeoutMs = 30_000;
 
   private constructor(
-    readonly network: Network,
+    network: Network,
     /** Member ids in hex to node names, filled once the cluster is up (the proxies read it). */
     private readonly memberNames: Map<string, string>,
-    private readonly group: ProcessGroup,
+    group: ProcessGroup,
     private readonly binary: string,
-    private readonly dir: string,
-    private readonly members: readonly EtcdNode[],
+    dir: string,
+    members: readonly EtcdNode[],
     private readonly options: EtcdOptions,
   ) {
-    this.forgetCleanup = options.keepData ? () => false : group.onDispose(() => rmSync(dir, { recursive: true, force: true }));
-  }
-
-  get nodes(): readonly string[] {
-    return this.members.map((m) => m.name);
-  }
-
-  clientPort(node: string): number {
-    return this.member(node).clientPort;
-  }
-
-  get pids(): readonly number[] {
-    return this.members.flatMap((m) => (m.process?.alive ? [m.process.pid] : []));
-  }
-
-  get directory(): string {
-    return this.dir;
+    super('etcd', network, group, dir, members, members.map((m) => m.proxy), options.keepData ?? false);
   }
 
   /** Starts the cluster and waits until every member reports healthy; on any failure stops
@@ -122,13 +102,7 @@ export class EtcdCluster implements FaultTarget {
     return cluster;
   }
 
-  private member(node: string): EtcdNode {
-    const m = this.members.find((x) => x.name === node);
-    if (m === undefined) throw new Error(`etcd: no node ${node}`);
-    return m;
-  }
-
-  private async launch(m: EtcdNode): Promise<void> {
+  protected override async launch(m: EtcdNode): Promise<void> {
     const token = `faultline-${this.dir.slice(-6)}`;
     const initial = this.members.map((x) => `${x.name}=http://${LOOPBACK}:${x.proxy.port}`).join(',');
     const args = [
@@ -157,7 +131,7 @@ export class EtcdCluster implements FaultTarget {
     const deadline = performance.now() + timeoutMs;
     for (const m of this.members) {
       const ok = await waitFor(async () => {
-        if (m.process === undefined || !m.process.alive) throw new ClusterError(`etcd ${m.name} exited before it came up ${m.process?.exitReport() ?? ''}`);
+        if (m.process === undefined || !m.process.alive) throw this.exitedError(m);
         const body = await httpJson(m.clientPort, 'GET', '/health', undefined, 1000);
         return (body as { health?: string }).health === 'true';
       }, Math.max(0, deadline - performance.now())).catch((e: unknown) => {
@@ -165,7 +139,7 @@ export class EtcdCluster implements FaultTarget {
         return false;
       });
       if (!ok) {
-        if (m.process !== undefined && !m.process.alive) throw new ClusterError(`etcd ${m.name} exited before it came up ${m.process.exitReport()}`);
+        if (m.process !== undefined && !m.process.alive) throw this.exitedError(m);
         throw new ClusterError(`etcd ${m.name} did not report healthy on ${LOOPBACK}:${m.clientPort} within ${Math.round(timeoutMs / 1000)} s (log: ${join(this.dir, `${m.name}.log`)})`);
       }
     }
@@ -178,59 +152,10 @@ export class EtcdCluster implements FaultTarget {
     if (this.memberNames.size !== this.members.length) throw new ClusterError(`etcd: member list names ${this.memberNames.size} members, expected ${this.members.length}`);
   }
 
-  async kill(node: string): Promise<void> {
-    const m = this.member(node);
-    if (m.process) await this.group.kill(m.process);
-  }
-
-  async restart(node: string): Promise<void> {
-    const m = this.member(node);
-    if (m.process?.alive) return;
-    await this.launch(m);
-  }
-
-  async pause(node: string): Promise<void> {
-    const p = this.member(node).process;
-    if (p) {
-      p.signal('SIGSTOP');
-      p.paused = true;
-    }
-  }
-
-  async resume(node: string): Promise<void> {
-    const p = this.member(node).process;
-    if (p) {
-      p.signal('SIGCONT');
-      p.paused = false;
-    }
-  }
-
-  isolate(node: string): void {
-    this.network.partition([[node], this.nodes.filter((x) => x !== node)]);
-  }
-
-  heal(): void {
-    this.network.heal();
-  }
-
-  /** Everything up, continued, connected and healthy again (after the nemesis). */
-  async recover(timeoutMs = 30_000): Promise<void> {
-    this.heal();
-    for (const m of this.members) {
-      if (m.process?.paused) await this.resume(m.name);
-      if (!m.process?.alive) await this.launch(m);
-    }
+  /** 100 ms, then every member healthy (recover's wait, unchanged from before local-cluster.ts). */
+  protected override async waitRecovered(timeoutMs: number): Promise<void> {
     await sleep(100);
     await this.waitHealthy(timeoutMs);
-  }
-
-  /** Stops every process by pid and the proxies; removes the data directories unless told not
-   * to (or the cluster was started with keepData). */
-  async stop(removeData = !this.options.keepData): Promise<void> {
-    this.forgetCleanup();
-    await Promise.all(this.members.map((m) => (m.process ? this.group.stop(m.process) : undefined)));
-    for (const m of this.members) await m.proxy.close();
-    if (removeData) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -42,6 +42,17 @@ export interface DriveOptions {
   readonly thinkMs?: number;
 }
 
+/** Write values no two operations share, so a read names the write it saw: worker w's n-th
+ * value is (w + 1)·100000 + n. One counter per worker, kept by the returned function. */
+export function uniqueValues(): (worker: number) => number {
+  const counters = new Map<number, number>();
+  return (worker) => {
+    const n = (counters.get(worker) ?? 0) + 1;
+    counters.set(worker, n);
+    return (worker + 1) * 100_000 + n;
+  };
+}
+
 /** Runs the workers to the end; resolves when every worker has finished its last operation. */
 export async function drive<Op, Res>(workload: Workload<Op, Res>, recorder: HistoryRecorder<Op, Res>, options: DriveOptions): Promise<void> {
   const processes = new ProcessNumbers(options.workers);

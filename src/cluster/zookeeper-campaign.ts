@@ -13,10 +13,10 @@
 
 import { checkLinearizable, checkSequentiallyConsistent, keyedRegisterSpec } from '../history/index.ts';
 import type { History, KeyedRegisterOp, RegisterResult } from '../history/index.ts';
-import { type CampaignOptions, type CampaignReport, type CheckOutcome, outcomeOf, runCampaign } from './campaign.ts';
+import { type CampaignOptions, type CampaignReport, type CheckOutcome, FINAL_PROCESS, outcomeOf, runCampaign, withResult } from './campaign.ts';
 import type { ProcessGroup } from './processes.ts';
 import { DefiniteFailure, type HistoryRecorder, type RecordedOperation } from './recorder.ts';
-import type { Workload, WorkerContext } from './workload.ts';
+import { uniqueValues, type Workload, type WorkerContext } from './workload.ts';
 import { ZkError, ZkSession } from './zk-wire.ts';
 import { ZookeeperCluster } from './zookeeper.ts';
 
@@ -28,8 +28,6 @@ const QUEUE = `${ROOT}/q`;
 const SESSION_TIMEOUT_MS = 4000;
 const NO_NODE = -101;
 const BAD_VERSION = -103;
-/** Process numbers of the final reads, apart from every worker's. */
-const FINAL_PROCESS = 1_000_000;
 
 type RegisterOp = KeyedRegisterOp<number> & { readonly sync?: boolean };
 type RegisterRes = RegisterResult<number>;
@@ -66,13 +64,8 @@ class Sessions {
  * names the write it saw, which keeps the sequential-consistency search short. */
 function registerWorkload(sessions: Sessions): Workload<RegisterOp, RegisterRes> {
   const key = 'r';
-  const counters = new Map<number, number>();
   const lastSeen = new Map<number, number>();
-  const unique = (worker: number): number => {
-    const n = (counters.get(worker) ?? 0) + 1;
-    counters.set(worker, n);
-    return (worker + 1) * 100_000 + n;
-  };
+  const unique = uniqueValues();
   return {
     name: 'register',
     prepare: (context) => sessions.prepare(context),
@@ -119,15 +112,13 @@ function registerWorkload(sessions: Sessions): Workload<RegisterOp, RegisterRes>
 }
 
 function queueWorkload(sessions: Sessions): Workload<QueueOp, QueueRes> {
-  const counters = new Map<number, number>();
+  const unique = uniqueValues();
   return {
     name: 'queue',
     prepare: (context) => sessions.prepare(context),
     next({ worker, random }): QueueOp {
       if (random() < 0.5) return { kind: 'dequeue' };
-      const n = (counters.get(worker) ?? 0) + 1;
-      counters.set(worker, n);
-      return { kind: 'enqueue', value: (worker + 1) * 100_000 + n };
+      return { kind: 'enqueue', value: unique(worker) };
     },
     async exec({ worker }, op, signal): Promise<QueueRes> {
       const zk = sessions.of(worker, signal);
@@ -207,7 +198,7 @@ export async function zookeeperCampaign(group: ProcessGroup, options: CampaignOp
         }
       },
       check: (recorder) => [queueCheck(recorder.operations, drained.map((d) => d.value))],
-      describe: (op, result) => (op.kind === 'enqueue' ? `enqueue(${op.value})` : `dequeue()${result === undefined ? '' : ` → ${JSON.stringify(result)}`}`),
+      describe: (op, result) => (op.kind === 'enqueue' ? `enqueue(${op.value})` : withResult('dequeue()', result)),
     });
   }
   const spec = keyedRegisterSpec(0);
@@ -235,7 +226,7 @@ export async function zookeeperCampaign(group: ProcessGroup, options: CampaignOp
       }
     },
     check: (recorder) => registerChecks(recorder),
-    describe: (op, result) => `${op.kind === 'read' ? (op.sync ? 'sync+read' : 'read') : spec.describe!(op)}${result === undefined ? '' : ` → ${JSON.stringify(result)}`}`,
+    describe: (op, result) => withResult(op.kind === 'read' ? (op.sync ? 'sync+read' : 'read') : spec.describe!(op), result),
   });
 }
 

@@ -5,13 +5,13 @@
 // can cut the link between any two servers in both directions.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FaultTarget } from './nemesis.ts';
+import { type LocalNode, LocalCluster } from './local-cluster.ts';
 import { assertPortFree, freePorts, LOOPBACK } from './ports.ts';
-import { ClusterError, type ManagedProcess, type ProcessGroup, waitFor } from './processes.ts';
+import { ClusterError, type ProcessGroup, waitFor } from './processes.ts';
 import { Network, TcpProxy } from './proxy.ts';
 
 export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
@@ -27,14 +27,11 @@ export interface ZookeeperOptions {
   readonly keepData?: boolean;
 }
 
-interface ZkServer {
+interface ZkServer extends LocalNode {
   readonly id: number;
-  readonly name: string;
-  readonly clientPort: number;
   readonly quorumPort: number;
   readonly electionPort: number;
   readonly dir: string;
-  process: ManagedProcess | undefined;
 }
 
 /** A 4-letter-word command's answer ('' when the server does not answer within a second). */
@@ -65,32 +62,20 @@ function findJava(): string {
   return java;
 }
 
-export class ZookeeperCluster implements FaultTarget {
-  /** On Ctrl-C the run ends without calling stop(): the group removes the data directory then. */
-  private readonly forgetCleanup: () => unknown;
+export class ZookeeperCluster extends LocalCluster<ZkServer> {
+  protected override readonly recoverTimeoutMs = 60_000;
 
   private constructor(
-    readonly network: Network,
-    private readonly group: ProcessGroup,
+    network: Network,
+    group: ProcessGroup,
     private readonly java: string,
-    private readonly dir: string,
-    private readonly servers: readonly ZkServer[],
-    private readonly proxies: TcpProxy[],
+    dir: string,
+    servers: readonly ZkServer[],
+    /** Filled by configure(); the base class closes them on stop(). */
+    private readonly peerProxies: TcpProxy[],
     private readonly options: ZookeeperOptions,
   ) {
-    this.forgetCleanup = options.keepData ? () => false : group.onDispose(() => rmSync(dir, { recursive: true, force: true }));
-  }
-
-  get nodes(): readonly string[] {
-    return this.servers.map((s) => s.name);
-  }
-
-  clientPort(node: string): number {
-    return this.server(node).clientPort;
-  }
-
-  get pids(): readonly number[] {
-    return this.servers.flatMap((s) => (s.process?.alive ? [s.process.pid] : []));
+    super('zookeeper', network, group, dir, servers, peerProxies, options.keepData ?? false);
   }
 
   static async start(group: ProcessGroup, options: ZookeeperOptions): Promise<ZookeeperCluster> {
@@ -126,12 +111,6 @@ export class ZookeeperCluster implements FaultTarget {
     return cluster;
   }
 
-  private server(node: string): ZkServer {
-    const s = this.servers.find((x) => x.name === node);
-    if (s === undefined) throw new Error(`zookeeper: no node ${node}`);
-    return s;
-  }
-
   /** Writes s's zoo.cfg and myid, starting the proxies through which s reaches each peer. */
   private async configure(s: ZkServer): Promise<void> {
     mkdirSync(join(s.dir, 'data'), { recursive: true });
@@ -143,20 +122,20 @@ export class ZookeeperCluster implements FaultTarget {
       'admin.enableServer=false', '4lw.commands.whitelist=ruok,srvr', 'forceSync=no', 'preAllocSize=1024',
       'standaloneEnabled=false', 'reconfigEnabled=false', 'cnxTimeout=1000',
     ];
-    for (const peer of this.servers) {
+    for (const peer of this.members) {
       if (peer === s) {
         lines.push(`server.${peer.id}=${LOOPBACK}:${peer.quorumPort}:${peer.electionPort}`);
         continue;
       }
       const quorum = await TcpProxy.start({ network: this.network, from: s.name, to: peer.name, targetPort: peer.quorumPort });
       const election = await TcpProxy.start({ network: this.network, from: s.name, to: peer.name, targetPort: peer.electionPort });
-      this.proxies.push(quorum, election);
+      this.peerProxies.push(quorum, election);
       lines.push(`server.${peer.id}=${LOOPBACK}:${quorum.port}:${election.port}`);
     }
     writeFileSync(join(s.dir, 'zoo.cfg'), `${lines.join('\n')}\n`);
   }
 
-  private async launch(s: ZkServer): Promise<void> {
+  protected override async launch(s: ZkServer): Promise<void> {
     const cp = [ZOOKEEPER_JAR, ...(existsSync('/usr/share/java/slf4j-simple.jar') ? ['/usr/share/java/slf4j-simple.jar'] : [])].join(':');
     const args = [
       '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true', '-Dfile.encoding=UTF-8',
@@ -169,8 +148,8 @@ export class ZookeeperCluster implements FaultTarget {
   async waitServing(timeoutMs: number): Promise<void> {
     const modes = new Map<string, string>();
     const ok = await waitFor(async () => {
-      for (const s of this.servers) {
-        if (s.process === undefined || !s.process.alive) throw new ClusterError(`zookeeper ${s.name} exited before it came up ${s.process?.exitReport() ?? ''}`);
+      for (const s of this.members) {
+        if (s.process === undefined || !s.process.alive) throw this.exitedError(s);
         const m = /Mode: (\w+)/.exec(await fourLetterWord(s.clientPort, 'srvr'));
         modes.set(s.name, m?.[1] ?? 'down');
       }
@@ -188,59 +167,11 @@ export class ZookeeperCluster implements FaultTarget {
 
   /** The current leader's name, if one answers. */
   async leader(): Promise<string | undefined> {
-    for (const s of this.servers) if (/Mode: leader/.test(await fourLetterWord(s.clientPort, 'srvr', 500))) return s.name;
+    for (const s of this.members) if (/Mode: leader/.test(await fourLetterWord(s.clientPort, 'srvr', 500))) return s.name;
     return undefined;
   }
 
-  async kill(node: string): Promise<void> {
-    const s = this.server(node);
-    if (s.process) await this.group.kill(s.process);
-  }
-
-  async restart(node: string): Promise<void> {
-    const s = this.server(node);
-    if (!s.process?.alive) await this.launch(s);
-  }
-
-  async pause(node: string): Promise<void> {
-    const p = this.server(node).process;
-    if (p) {
-      p.signal('SIGSTOP');
-      p.paused = true;
-    }
-  }
-
-  async resume(node: string): Promise<void> {
-    const p = this.server(node).process;
-    if (p) {
-      p.signal('SIGCONT');
-      p.paused = false;
-    }
-  }
-
-  isolate(node: string): void {
-    this.network.partition([[node], this.nodes.filter((x) => x !== node)]);
-  }
-
-  heal(): void {
-    this.network.heal();
-  }
-
-  async recover(timeoutMs = 60_000): Promise<void> {
-    this.heal();
-    for (const s of this.servers) {
-      if (s.process?.paused) await this.resume(s.name);
-      if (!s.process?.alive) await this.launch(s);
-    }
-    await this.waitServing(timeoutMs);
-  }
-
-  /** Stops every process by pid and the proxies; removes the data directories unless told not
-   * to (or the cluster was started with keepData). */
-  async stop(removeData = !this.options.keepData): Promise<void> {
-    this.forgetCleanup();
-    await Promise.all(this.servers.map((s) => (s.process ? this.group.stop(s.process) : undefined)));
-    for (const p of this.proxies) await p.close();
-    if (removeData) rmSync(this.dir, { recursive: true, force: true });
+  protected override waitRecovered(timeoutMs: number): Promise<void> {
+    return this.waitServing(timeoutMs);
   }
 }
