@@ -3,14 +3,22 @@
 // state, and the process's peak memory. A naive explorer (JSON strings in a JS Set) runs on
 // the first configuration as a baseline measured in the same run.
 //
-//   npm run bench                  every configuration
-//   npm run bench -- twophase-7    only the named ones
+// Then, in the same run, the comparison (bench/compare.ts): TwoPhase 7/8/9 and 2PC on the
+// object path (structural fingerprints, a frontier of objects: the baseline) and on the packed
+// path (the schema's codec), each search in a process of its own for its peak RSS, with and
+// without symmetry where the model declares one; and SPIN 6.5.2 on bench/twophase.pml, the
+// same TwoPhase in Promela (installed by scripts/spin.sh), with the wall-time ratio.
+//
+//   npm run bench                  every configuration, the comparison and SPIN
+//   npm run bench -- twophase-7    only the named ones (of either list)
 
 import { explore, type ExploreResult } from '../src/explore/explore.ts';
 import type { AnyModel } from '../src/core/model.ts';
 import { canonicalJson } from '../src/core/data.ts';
 import { twoPhase } from '../models/twophase/index.ts';
 import { paxosCommit } from '../models/paxoscommit/index.ts';
+import { compare } from './compare.ts';
+import { comparisonConfigs } from './configs.ts';
 
 interface Config {
   readonly name: string;
@@ -80,12 +88,14 @@ function row(name: string, r: ExploreResult, tlc?: readonly [number, number, num
 
 function main(): void {
   const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((w) => !configs.some((c) => c.name === w));
+  const known = [...configs.map((c) => c.name), ...comparisonConfigs.map((c) => `compare:${c.name}`)];
+  const unknown = wanted.filter((w) => !known.includes(w));
   if (unknown.length > 0) {
-    console.error(`bench: unknown configuration ${unknown.join(', ')} (known: ${configs.map((c) => c.name).join(', ')})`);
+    console.error(`bench: unknown configuration ${unknown.join(', ')} (known: ${known.join(', ')})`);
     process.exit(2);
   }
   const selected = wanted.length === 0 ? configs : configs.filter((c) => wanted.includes(c.name));
+  const compared = wanted.length === 0 ? comparisonConfigs : comparisonConfigs.filter((c) => wanted.includes(`compare:${c.name}`));
   console.log(`node ${process.version}, one thread\n`);
   console.log(
     `${'configuration'.padEnd(28)} ${'status'.padEnd(8)} ${'distinct'.padStart(11)} ${'total'.padStart(12)} ` +
@@ -110,6 +120,7 @@ function main(): void {
   const mem = process.memoryUsage();
   console.log(`memory: peak rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB at the end`);
   console.log('B/state: the visited-state store per distinct state; proc B/st: V8 heap + typed arrays in use at the end of that search, per distinct state');
+  if (compared.length > 0) compare(compared);
 }
 
 main();

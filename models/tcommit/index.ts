@@ -4,6 +4,7 @@
 
 import type { Invariant, Model, ModelDefinition, Params } from '../../src/core/model.ts';
 import { updateAt } from '../../src/core/data.ts';
+import { schema, type Schema, type Symmetry } from '../../src/core/schema.ts';
 
 export type RMState = 'working' | 'prepared' | 'committed' | 'aborted';
 
@@ -112,6 +113,29 @@ export function tCommit(rmCount: number, variant: TCommitVariant = 'default'): M
     describe: (a) => (a.kind === 'Prepare' ? `${rmName(a.rm)} prepare` : `${rmName(a.rm)} decide ${a.decision}`),
     // The transaction is over when every RM has decided; anything else with no step is stuck.
     isFinal: allDecided,
+    schema: tCommitSchema(rmCount),
+    symmetry: tCommitSymmetry(rmCount),
+  };
+}
+
+const RM_STATES: readonly RMState[] = ['working', 'prepared', 'committed', 'aborted'];
+
+/** 2 bits per RM: the packed state is its own exact key up to 31 RMs. */
+export function tCommitSchema(rmCount: number): Schema {
+  return schema.record({ rmState: schema.array(rmCount, schema.enum(...RM_STATES)) });
+}
+
+/** The RMs are interchangeable (TCommit.tla's RM is a symmetric set). */
+export function tCommitSymmetry(rmCount: number): Symmetry<TCommitState> {
+  return {
+    name: 'RMs',
+    size: rmCount,
+    permute: (s, perm) => {
+      const rmState = new Array<RMState>(rmCount);
+      for (let rm = 0; rm < rmCount; rm++) rmState[perm[rm]] = s.rmState[rm];
+      return { rmState };
+    },
+    key: (s, rm) => RM_STATES.indexOf(s.rmState[rm]),
   };
 }
 

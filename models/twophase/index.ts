@@ -4,7 +4,8 @@
 // Messages are never removed: msgs only grows, as in the spec, and receiving is reading.
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
-import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
+import { compareValues, setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
+import { schema, type Schema, type Symmetry } from '../../src/core/schema.ts';
 import { allDecided, rmName, tCommit, tcConsistent, tcInstance, type RMState } from '../tcommit/index.ts';
 
 export type TMState = 'init' | 'done';
@@ -139,6 +140,48 @@ export function twoPhase(rmCount: number, variant: TwoPhaseVariant = 'default'):
     isFinal: () => false,
     // Liveness: the transaction is over when every RM has committed or aborted.
     goal: allDecided,
+    schema: twoPhaseSchema(rmCount),
+    symmetry: twoPhaseSymmetry(rmCount),
+  };
+}
+
+const RM_STATE_VALUES: readonly RMState[] = ['working', 'prepared', 'committed', 'aborted'];
+
+/** The state's bounded shape: 2 bits per RM state, 1 bit per tmPrepared, and msgs as a set
+ * over its rmCount + 2 possible messages (TwoPhase.tla's Messages). 35 bits for 8 RMs: the
+ * packed state is its own exact key. */
+export function twoPhaseSchema(rmCount: number): Schema {
+  const message = schema.union(
+    schema.record({ type: schema.literal('Prepared'), rm: schema.int(0, rmCount - 1) }),
+    schema.record({ type: schema.literal('Commit') }),
+    schema.record({ type: schema.literal('Abort') }),
+  );
+  return schema.record({
+    rmState: schema.array(rmCount, schema.enum(...RM_STATE_VALUES)),
+    tmState: schema.enum('init', 'done'),
+    tmPrepared: schema.array(rmCount, schema.bool()),
+    msgs: schema.set(message),
+  });
+}
+
+/** The RMs are interchangeable (the spec's RM is a symmetric set: TLC's Permutations(RM)):
+ * renaming them moves rmState[rm], tmPrepared[rm] and the rm of a Prepared message. */
+export function twoPhaseSymmetry(rmCount: number): Symmetry<TwoPhaseState> {
+  return {
+    name: 'RMs',
+    size: rmCount,
+    permute: (s, perm) => {
+      const rmState = new Array<RMState>(rmCount);
+      const tmPrepared = new Array<boolean>(rmCount);
+      for (let rm = 0; rm < rmCount; rm++) {
+        rmState[perm[rm]] = s.rmState[rm];
+        tmPrepared[perm[rm]] = s.tmPrepared[rm];
+      }
+      const msgs = s.msgs.map((m): Message => (m.type === 'Prepared' ? { type: 'Prepared', rm: perm[m.rm] } : m)).sort(compareValues);
+      return { rmState, tmState: s.tmState, tmPrepared, msgs };
+    },
+    // An RM's part of the state: its state, whether the TM has its Prepared, whether it sent one.
+    key: (s, rm) => RM_STATE_VALUES.indexOf(s.rmState[rm]) * 4 + (s.tmPrepared[rm] ? 2 : 0) + (s.msgs.some((m) => m.type === 'Prepared' && m.rm === rm) ? 1 : 0),
   };
 }
 

@@ -66,6 +66,7 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
       throw new InputError('check --all runs every variant and scenario at its own params: --variant, --param and --scenario do not apply');
     }
     if (values.chart) throw new InputError('--chart applies to one check, not to --all');
+    if (values.symmetry || values.workers !== undefined) throw new InputError('--symmetry and --workers apply to one check, not to --all (they need a model that declares a symmetry or a schema)');
     const selected = parseOnly(values.only);
     const jobs = parsePositiveInt('--jobs', values.jobs) ?? availableParallelism();
     const rows = selected.flatMap((def) => checksOf(def).map((check, index) => ({ model: def.name, index, check })));
@@ -85,14 +86,33 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   } else {
     check = variantCheck(def, values.variant, parseParams(values.param));
   }
+  if (values['verify-codec'] && check.instance.model.schema === undefined) throw new InputError(`--verify-codec needs a model that declares a state schema; ${def.name} has none`);
   if (values.chart && check.instance.model.nodeIds === undefined) throw new InputError(`--chart needs an actor-system model; ${def.name} is not one`);
   // The author's contract (plain data, pure deterministic steps) on the first states, before a
   // search that a broken contract would make silently wrong.
   const problem = lintModel(check.instance.model, def.name);
   if (problem !== undefined) throw new ModelError(problem.message, undefined, undefined, undefined);
-  const outcome = await runCheckAsync(check, options);
+  // A worker thread rebuilds the model the way a trace replay does, from the registry.
+  const modelSource = { module: new URL('../verify/registry.ts', import.meta.url).href, name: 'buildRegistered', args: [def.name, check.instance.variant.name, check.instance.params] };
+  const outcome = await runCheckAsync(check, options.workers === undefined ? options : { ...options, modelSource });
   if (!json) console.log(renderCheck(outcome, values.chart === true));
+  if (!json) for (const line of searchNotes(outcome)) console.log(line);
   return finish([outcome], { ...reports, all: false });
+}
+
+/** What a packed or symmetric search adds to the report: the orbits, the bits per state. */
+function searchNotes(outcome: Outcome): string[] {
+  if (outcome.result.kind !== 'safety') return [];
+  const r = outcome.result.explore;
+  const fmt = new Intl.NumberFormat('en-US');
+  const notes: string[] = [];
+  if (r.symmetry !== undefined) {
+    notes.push(`symmetry: ${fmt.format(r.distinctStates)} orbits of the ${r.symmetry.size} interchangeable ${r.symmetry.ids} explored (distinct states are orbit representatives)`);
+  }
+  if (r.packed !== undefined) {
+    notes.push(`packed: ${r.packed.bits} bits per state, ${r.packed.exactKeys ? 'exact keys (no collision possible)' : '64-bit hashes of the packed words'}`);
+  }
+  return notes;
 }
 
 /** --only model[,model...]: the models check --all runs, in the registry's order. */

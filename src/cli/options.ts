@@ -2,7 +2,7 @@
 // memory budget, progress lines and Ctrl-C. Parsed once here, so every command takes the same
 // bounds the same way.
 
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { InputError } from '../core/model.ts';
 import type { ExploreOptions } from '../explore/explore.ts';
 import type { Progress } from '../explore/traverse.ts';
@@ -21,6 +21,9 @@ export const searchOptions = {
   'no-deadlock': { type: 'boolean' },
   continue: { type: 'boolean' },
   progress: { type: 'boolean' },
+  symmetry: { type: 'boolean' },
+  'verify-codec': { type: 'boolean' },
+  workers: { type: 'string' },
 } as const;
 
 export interface SearchOptionValues {
@@ -33,6 +36,9 @@ export interface SearchOptionValues {
   readonly 'no-deadlock'?: boolean;
   readonly continue?: boolean;
   readonly progress?: boolean;
+  readonly symmetry?: boolean;
+  readonly 'verify-codec'?: boolean;
+  readonly workers?: string;
 }
 
 /** Longest time limit accepted: a year is already no limit at all. */
@@ -55,9 +61,22 @@ export function parseSearchOptions(values: SearchOptionValues): ExploreOptions {
     ...(values['after-expected-max'] === undefined ? {} : { afterExpectedMax: parsePositiveInt('--after-expected-max', values['after-expected-max']) }),
     ...(values['no-deadlock'] ? { checkDeadlock: false } : {}),
     ...(values.continue ? { continueAfterViolation: true } : {}),
+    ...(values.symmetry ? { symmetry: true } : {}),
+    ...(values['verify-codec'] ? { verifyCodec: true } : {}),
+    ...parseWorkers(values.workers),
     signal: interruptOnSigint(),
     ...(showProgress ? { onProgress: printProgress } : {}),
   };
+}
+
+/** --workers N: threads of a packed breadth-first search (explore/workers.ts); 1 is the
+ * search on this thread. */
+function parseWorkers(text: string | undefined): { workers?: number } {
+  const workers = parsePositiveInt('--workers', text);
+  if (workers === undefined) return {};
+  const most = Math.max(1, availableParallelism()) * 4;
+  if (workers > most) throw new InputError(`--workers must be at most ${most} (4 per core), got ${workers}`);
+  return { workers };
 }
 
 /** --time-limit SECONDS (fractions allowed, at most a year) in milliseconds. */

@@ -2,6 +2,8 @@
 // A Model says *what* is checked; the explorer's options say *how* (stateright's split
 // between Model and the checker builder).
 
+import type { Schema, Symmetry } from './schema.ts';
+
 /** A named safety property. `check` returns undefined when it holds, else a message in
  * protocol words naming the nodes and values involved. */
 export interface Invariant<S> {
@@ -50,6 +52,12 @@ export interface Model<S, A> {
   /** The clients of an actor system, drawn as lanes left of the nodes' with their requests and
    * answers. Absent for models without clients. */
   readonly clientLanes?: ClientLanes<S, A>;
+  /** The bounded shape of every reachable state (core/schema.ts): the explorer derives a packed
+   * codec from it (a typed-array frontier, exact keys for states of at most 62 bits). Absent:
+   * states are hashed structurally, as they always were. */
+  readonly schema?: Schema;
+  /** Interchangeable ids (RMs, participants), for --symmetry (explore/symmetry.ts). */
+  readonly symmetry?: Symmetry<S>;
 }
 
 /** What a message sequence chart needs to draw clients. */
@@ -123,6 +131,8 @@ export function withDefaults<S, A>(model: Model<S, A>): CompleteModel<S, A> {
     hasCanonical: model.canonical !== undefined,
     ...(model.nodeIds === undefined ? {} : { nodeIds: model.nodeIds }),
     ...(model.clientLanes === undefined ? {} : { clientLanes: model.clientLanes }),
+    ...(model.schema === undefined ? {} : { schema: model.schema }),
+    ...(model.symmetry === undefined ? {} : { symmetry: model.symmetry }),
     [COMPLETE]: true,
   };
 }

@@ -67,10 +67,16 @@ export interface ExploreResult {
   /** Peak of the process's memory in use (V8 heap plus typed arrays) seen at the end of the
    * search, divided by the distinct states: what a state really costs, frontier included. */
   readonly processBytesPerState: number;
-  /** TLC's optimistic estimate of a fingerprint collision: n²/2⁶⁵ for n distinct states. */
+  /** TLC's optimistic estimate of a fingerprint collision: n²/2⁶⁵ for n distinct states (0 with
+   * exact packed keys). */
   readonly collisionProbability: number;
   readonly violations: readonly Violation[];
   readonly witnesses: readonly WitnessReport[];
+  /** Present when states were kept packed (the model declares a schema): bits per state, and
+   * whether they are their own exact keys (at most 62 bits: no collision is possible). */
+  readonly packed?: { readonly bits: number; readonly exactKeys: boolean };
+  /** Present under --symmetry: what is interchangeable; distinctStates then counts orbits. */
+  readonly symmetry?: { readonly ids: string; readonly size: number };
 }
 
 /** Explores the reachable states of `model` and checks its properties. */
@@ -121,7 +127,7 @@ export class Exploration implements SearchJob<ExploreResult> {
       if (this.found.some((v) => v.property === f.property)) continue;
       this.found.push({ ...f, kind: 'invariant', index });
       const more = this.options.afterExpectedMax;
-      if (!continuing && more !== undefined && this.found.length === 1) this.traversal.limitStates(this.traversal.store.size + more, 'afterExpectedMax');
+      if (!continuing && more !== undefined && this.found.length === 1) this.traversal.limitStates(this.traversal.distinctStates + more, 'afterExpectedMax');
     }
     return 'prune';
   }
@@ -142,7 +148,7 @@ export class Exploration implements SearchJob<ExploreResult> {
   result(): ExploreResult {
     const t = this.traversal;
     const elapsedMs = t.elapsedMs;
-    const distinct = t.store.size;
+    const distinct = t.distinctStates;
     const violations: Violation[] = this.found.map((v) => {
       const path = t.pathTo(v.index);
       return { ...v, steps: path.length - 1, path, run: replayPath(this.model, path) };
@@ -161,17 +167,20 @@ export class Exploration implements SearchJob<ExploreResult> {
       depth: t.maxDepth,
       elapsedMs,
       statesPerSecond: elapsedMs > 0 ? Math.round((distinct / elapsedMs) * 1000) : distinct,
-      bytesPerState: distinct > 0 ? t.store.bytes / distinct : 0,
-      storeBytes: t.store.bytes,
+      bytesPerState: distinct > 0 ? t.storeBytes / distinct : 0,
+      storeBytes: t.storeBytes,
       processBytesPerState: distinct > 0 ? (memory.heapUsed + memory.external) / distinct : 0,
-      collisionProbability: (distinct * distinct) / 2 ** 65,
+      // Packed states of at most 62 bits are their own keys: no collision is possible.
+      collisionProbability: t.codecInUse?.exact === true ? 0 : (distinct * distinct) / 2 ** 65,
       violations,
       witnesses: this.model.sometimes.map((w, i) => this.witnessReport(w.name, this.witnessAt[i])),
+      ...(t.codecInUse === undefined ? {} : { packed: { bits: t.codecInUse.bits, exactKeys: t.codecInUse.exact } }),
+      ...(this.options.symmetry === true && this.model.symmetry !== undefined ? { symmetry: { ids: this.model.symmetry.name, size: this.model.symmetry.size } } : {}),
     };
   }
 
   private witnessReport(name: string, index: number): WitnessReport {
     if (index < 0) return { name, reached: false };
-    return { name, reached: true, depth: this.traversal.store.depth[index], path: this.traversal.pathTo(index) };
+    return { name, reached: true, depth: this.traversal.depthOf(index), path: this.traversal.pathTo(index) };
   }
 }

@@ -10,6 +10,12 @@
 //   keeps (parent, action index, depth) per state, so a run is rebuilt by replay.
 // - Statistics are TLC's: distinct states; total states = initial states plus every successor
 //   generated, duplicates included; depth = the longest shortest path, initial states at 1.
+// - A model that declares a state schema is searched on the packed path (breadth-first, no
+//   state graph): the frontier is a typed array of encoded states, a successor is encoded
+//   against its parent, and a state of at most 62 bits is its own exact key (core/codec.ts).
+//   With workers > 1 the packed search runs on worker threads (explore/parallel.ts); with
+//   symmetry every engine identifies a state by its orbit's representative
+//   (explore/symmetry.ts).
 // - The search is resumable: `runFor(ms)` works for about that long and returns, so an async
 //   caller can let signal handlers (Ctrl-C) and timers run between slices. `run()` goes to
 //   the end. Scratch state lives in this object (and its own Fingerprinter): two traversals
@@ -17,10 +23,15 @@
 
 import { getHeapStatistics } from 'node:v8';
 import type { AnyCompleteModel } from '../core/model.ts';
+import { Codec, firstDifference } from '../core/codec.ts';
 import { Fingerprinter } from '../core/fingerprint.ts';
 import { InputError } from '../core/model.ts';
 import { StateStore } from './state-store.ts';
 import { replayPath, type Run } from './path.ts';
+import { PackedQueue } from './packed-queue.ts';
+import { ParallelModelError, ParallelSearch } from './parallel.ts';
+import type { ModelSource } from './parallel-protocol.ts';
+import { withSymmetry } from './symmetry.ts';
 
 export type Strategy = 'bfs' | 'dfs';
 
@@ -36,7 +47,8 @@ export interface Progress {
   readonly depth: number;
   readonly elapsedMs: number;
   readonly statesPerSecond: number;
-  /** V8 heap in use plus memory outside it (typed arrays): what the memory budget measures. */
+  /** V8 heap in use plus memory outside it (typed arrays), or the process's RSS in a parallel
+   * search: what the memory budget measures. */
   readonly memoryBytes: number;
 }
 
@@ -53,14 +65,30 @@ export interface SearchLimits {
   readonly statesMax?: number;
   /** Stop after this many milliseconds. */
   readonly timeLimitMs?: number;
-  /** Stop when the memory in use (V8 heap plus typed arrays) exceeds this many bytes. Whatever
-   * is given, the search also stops before V8's own heap limit, as `bounded`, never a crash. */
+  /** Stop when the memory in use (V8 heap plus typed arrays; the process's RSS when workers
+   * run) exceeds this many bytes. Whatever is given, the search also stops before V8's own heap
+   * limit, as `bounded`, never a crash. */
   readonly memoryMaxBytes?: number;
   /** Checked between slices of work: when aborted, the search stops as `bounded` (interrupted). */
   readonly signal?: Interrupt;
   /** Called at most every `progressEveryMs` (default 2000) while the search runs. */
   readonly onProgress?: (p: Progress) => void;
   readonly progressEveryMs?: number;
+  /** How states are kept: `packed` (the default for a model that declares a schema, breadth-
+   * first, without edges: a typed-array frontier of encoded states, exact keys for states of
+   * at most 62 bits) or `object` (structural fingerprints and a frontier of objects: the path
+   * of every model without a schema, and the baseline the bench measures against). */
+  readonly codec?: 'packed' | 'object';
+  /** Check that every new state decodes back to itself (default: the first
+   * CODEC_VERIFY_FIRST of the run). */
+  readonly verifyCodec?: boolean;
+  /** Explore one state per orbit of the model's declared symmetry (explore/symmetry.ts). */
+  readonly symmetry?: boolean;
+  /** Threads of a packed breadth-first search (explore/parallel.ts); default 1. */
+  readonly workers?: number;
+  /** How a worker thread builds the model (needed with workers > 1): the CLI passes the
+   * registry's builder. */
+  readonly modelSource?: ModelSource;
 }
 
 /** What an engine does with the states and edges of the traversal. A `true` return stops the
@@ -84,9 +112,12 @@ const MEMORY_CHECK_MS = 100;
 /** Without a budget of its own, a search stops when the V8 heap reaches this share of its
  * limit, so running out of memory is a `bounded` result instead of a crash. */
 const HEAP_GUARD = 0.85;
+/** New states of every packed run whose encoding is decoded and compared with the state: a
+ * schema that leaves a field out or bounds it wrongly shows at once. */
+const CODEC_VERIFY_FIRST = 2000;
 
 export class Traversal {
-  readonly store = new StateStore();
+  readonly store: StateStore;
   readonly boundsHit = new Set<Bound>();
   /** Initial states plus every successor generated. */
   totalStates = 0;
@@ -101,6 +132,20 @@ export class Traversal {
 
   private readonly fp = new Int32Array(2);
   private readonly fingerprinter = new Fingerprinter();
+  private readonly model: AnyCompleteModel;
+  /** The packed path (see SearchLimits.codec): the codec, scratch words for the state being
+   * expanded, for a successor and for a canonical form, and the two BFS levels. */
+  private readonly codec: Codec | undefined;
+  private readonly curWords: Int32Array;
+  private readonly succWords: Int32Array;
+  private readonly keyWords: Int32Array;
+  private packedLevel: PackedQueue | undefined;
+  private packedNext: PackedQueue | undefined;
+  private verifyLeft: number;
+  /** The parallel search (workers > 1), and the depth of each state it showed the visitor. */
+  private parallel: ParallelSearch | undefined;
+  private readonly workers: number;
+  private readonly reportedDepth = new Map<number, number>();
   private readonly strategy: Strategy;
   private readonly depthMax: number;
   private statesMax: number;
@@ -140,11 +185,12 @@ export class Traversal {
   private readonly cutStates: { state: unknown; index: number }[] = [];
 
   constructor(
-    private readonly model: AnyCompleteModel,
+    model: AnyCompleteModel,
     private readonly visitor: Visitor,
     private readonly limits: SearchLimits = {},
   ) {
     validateLimits(limits);
+    this.model = limits.symmetry === true ? withSymmetry(model) : model;
     this.strategy = limits.strategy ?? 'bfs';
     this.depthMax = limits.depthMax ?? Infinity;
     this.statesMax = limits.statesMax ?? Infinity;
@@ -153,6 +199,60 @@ export class Traversal {
     this.heapGuard = getHeapStatistics().heap_size_limit * HEAP_GUARD;
     this.wantsEdges = visitor.edge !== undefined;
     this.nextProgress = this.startedAt + (limits.progressEveryMs ?? 2000);
+    // The packed path: a schema, breadth-first, no state graph, and no canonical form of the
+    // model's own (a symmetric one is computed on decoded states, so it is fine).
+    const packed = model.schema !== undefined && limits.codec !== 'object' && this.strategy === 'bfs' && !this.wantsEdges && (!model.hasCanonical || limits.symmetry === true);
+    this.codec = packed ? new Codec(model.schema!) : undefined;
+    this.store = packed ? new StateStore(undefined, { compact: true }) : new StateStore();
+    const words = this.codec?.words ?? 0;
+    this.curWords = new Int32Array(words);
+    this.succWords = new Int32Array(words);
+    this.keyWords = new Int32Array(words);
+    this.verifyLeft = limits.verifyCodec === true ? Infinity : CODEC_VERIFY_FIRST;
+    if (this.codec !== undefined) {
+      this.packedLevel = new PackedQueue(words);
+      this.packedNext = new PackedQueue(words);
+    }
+    this.workers = limits.workers ?? 1;
+    this.refuseUnsupported();
+  }
+
+  /** Options this search cannot honour are bad input, said in one line. */
+  private refuseUnsupported(): void {
+    const limits = this.limits;
+    // A state graph up to symmetry has lassos that close only up to a renaming: they would not
+    // replay as they are, so liveness and refinement keep the states themselves.
+    if (limits.symmetry === true && this.wantsEdges) throw new InputError('--symmetry applies to safety checks (a variant or a safety scenario), not to liveness or refinement');
+    if (this.workers <= 1) return;
+    if (this.codec === undefined) throw new InputError('--workers needs a model that declares a schema, searched breadth-first without a state graph (check of a variant or a safety scenario)');
+    if (limits.modelSource === undefined) throw new InputError('--workers needs a model a worker thread can rebuild (the registry\'s models)');
+    if (limits.depthMax !== undefined) throw new InputError('--workers does not take --depth-max (a parallel search is cut between levels)');
+  }
+
+  /** Distinct states stored so far. */
+  get distinctStates(): number {
+    return this.parallel?.distinct ?? this.store.size;
+  }
+
+  /** Bytes of the visited-state store (all workers' stores and frontiers in a parallel search). */
+  get storeBytes(): number {
+    return this.parallel?.storeBytes ?? this.store.bytes;
+  }
+
+  /** Depth of a stored state (in a parallel search: of one the visitor was shown). */
+  depthOf(index: number): number {
+    if (this.parallel !== undefined) return this.reportedDepth.get(index) ?? -1;
+    return this.store.depth[index];
+  }
+
+  /** The codec of the packed path, or undefined on the object path (see SearchLimits.codec). */
+  get codecInUse(): Codec | undefined {
+    return this.codec;
+  }
+
+  /** States stored but not yet expanded, and the bytes the frontier holds. */
+  get frontierBytes(): number {
+    return (this.packedLevel?.bytes ?? 0) + (this.packedNext?.bytes ?? 0);
   }
 
   /** Runs the search to its end. */
@@ -176,8 +276,10 @@ export class Traversal {
       else this.bfsSlice();
       if (this.stopped || !this.yieldNow) this.end();
     } catch (e) {
+      // The error first: a worker's error is rebuilt from the parent links the workers hold.
+      const error = this.modelError(e);
       this.abandon();
-      throw this.modelError(e);
+      throw error;
     } finally {
       if (this.finished) this.fingerprinter.forget();
     }
@@ -189,11 +291,13 @@ export class Traversal {
     this.stopped = true;
     this.finished = true;
     this.fingerprinter.forget();
+    this.parallel?.abandon();
   }
 
   /** Wraps an exception thrown by the model's code with the run that led to it. */
   private modelError(e: unknown): unknown {
     if (e instanceof InputError || e instanceof ModelError) return e;
+    if (e instanceof ParallelModelError) return this.parallelModelError(e);
     const message = e instanceof Error ? e.message : String(e);
     if (this.at < 0) return new ModelError(`the model threw while building its initial states: ${message}`, undefined, undefined, e);
     let run: Run | undefined;
@@ -207,6 +311,25 @@ export class Traversal {
     }
     const where = failingAction === undefined ? 'while computing the enabled actions of a state' : `while taking "${failingAction}"`;
     return new ModelError(`the model threw ${where}: ${message}`, run, failingAction, e);
+  }
+
+  /** A model exception in a worker thread, with the run to the state it was expanding (the
+   * run is rebuilt from the workers' parent links, collected first). */
+  private parallelModelError(e: ParallelModelError): ModelError {
+    let run: Run | undefined;
+    let failingAction: string | undefined;
+    try {
+      this.parallel!.finish();
+      if (e.at >= 0) {
+        run = replayPath(this.model, this.parallel!.pathTo(e.at));
+        const state = run.steps.length === 0 ? run.init : run.steps[run.steps.length - 1].state;
+        if (e.action >= 0) failingAction = this.model.describe(this.model.actions(state)[e.action]);
+      }
+    } catch {
+      // the run itself cannot be rebuilt: report the message alone
+    }
+    const where = failingAction === undefined ? 'while computing the enabled actions of a state' : `while taking "${failingAction}"`;
+    return new ModelError(`the model threw ${where}: ${e.message}`, run, failingAction, e);
   }
 
   /** Lowers the state bound to `statesMax` for the rest of the search, reported as `bound`
@@ -223,33 +346,49 @@ export class Traversal {
 
   /** The path of action indices from an initial state to `index`: [initIndex, a1, a2, ...]. */
   pathTo(index: number): number[] {
-    return this.store.pathTo(index);
+    return this.parallel !== undefined ? this.parallel.pathTo(index) : this.store.pathTo(index);
   }
 
   progress(): Progress {
     const elapsedMs = this.elapsedMs;
-    const frontier = this.strategy === 'dfs' ? this.stackState.length : this.level.length - this.k + this.nextLevel.length;
+    const frontier =
+      this.strategy === 'dfs' ? this.stackState.length
+      : this.parallel !== undefined ? this.parallel.frontier
+      : this.codec !== undefined ? this.packedLevel!.length - this.k + this.packedNext!.length
+      : this.level.length - this.k + this.nextLevel.length;
     const m = process.memoryUsage();
     return {
-      distinctStates: this.store.size,
+      distinctStates: this.distinctStates,
       totalStates: this.totalStates,
       frontier,
       depth: this.maxDepth,
       elapsedMs,
-      statesPerSecond: elapsedMs > 0 ? Math.round((this.store.size / elapsedMs) * 1000) : 0,
-      memoryBytes: m.heapUsed + m.external,
+      statesPerSecond: elapsedMs > 0 ? Math.round((this.distinctStates / elapsedMs) * 1000) : 0,
+      // What the memory budget measures: a parallel search's workers are in the process's RSS.
+      memoryBytes: this.parallel !== undefined ? m.rss : m.heapUsed + m.external,
     };
   }
 
   private begin(): void {
+    if (this.workers > 1) {
+      this.parallel = new ParallelSearch(this.model, this.codec!, this.workers, this.limits.modelSource!, {
+        symmetry: this.limits.symmetry === true,
+        verifyCodec: this.limits.verifyCodec === true,
+        reportDeadlocks: this.visitor.expanding !== undefined,
+        memoryMax: Math.min(this.memoryMax, Number.MAX_SAFE_INTEGER),
+      });
+      this.totalStates = this.parallel.seed();
+      return;
+    }
     const out: { state: unknown; index: number }[] = [];
     const init = this.model.init;
     for (let i = 0; i < init.length && !this.stopped; i++) {
       const state = init[i];
       this.totalStates++;
-      this.fingerprint(state);
+      this.keyOf(state);
       if (this.atStatesMax()) continue;
-      const index = this.store.insert(this.fp[0], this.fp[1], -1, i, 1);
+      // `add`: an initial state equal to an earlier one is not stored again.
+      const index = this.store.add(this.fp[0], this.fp[1], -1, i, 1);
       if (index < 0) continue;
       this.maxDepth = Math.max(this.maxDepth, 1);
       const seen = this.visitor.visit(state, index);
@@ -259,6 +398,12 @@ export class Traversal {
     }
     if (this.strategy === 'dfs') {
       this.roots = out;
+    } else if (this.codec !== undefined) {
+      for (const { state, index } of out) {
+        this.codec.encode(state, this.succWords);
+        if (this.verifyLeft > 0) this.verifyEncoding(state, this.succWords, index);
+        this.packedLevel!.push(this.succWords, index);
+      }
     } else {
       this.level = out.map((x) => x.state);
       this.levelIndex = out.map((x) => x.index);
@@ -266,6 +411,7 @@ export class Traversal {
   }
 
   private end(): void {
+    this.parallel?.finish();
     if (this.strategy === 'dfs') {
       if (!this.stopped) this.settleCutStates();
       else if (this.cutStates.length > 0 && this.boundsHit.size > 0) this.boundsHit.add('depthMax');
@@ -273,10 +419,15 @@ export class Traversal {
     }
     this.level = [];
     this.nextLevel = [];
+    this.packedLevel?.release();
+    this.packedNext?.release();
+    this.codec?.forget();
     this.finished = true;
   }
 
   private bfsSlice(): void {
+    if (this.parallel !== undefined) return this.parallelSlice();
+    if (this.codec !== undefined) return this.packedSlice();
     while (!this.stopped && !this.yieldNow) {
       if (this.k >= this.level.length) {
         if (this.nextLevel.length === 0) return;
@@ -312,6 +463,112 @@ export class Traversal {
       }
     }
     this.atAction = -1;
+  }
+
+  /** A parallel search, a level at a time; bounds are checked between levels. */
+  private parallelSlice(): void {
+    const parallel = this.parallel!;
+    const initial = this.totalStates - parallel.generated;
+    const hooks = {
+      visit: (state: unknown, index: number) => {
+        this.reportedDepth.set(index, parallel.currentDepth);
+        return this.visitor.visit(state, index) === true;
+      },
+      deadlock: (state: unknown, index: number) => {
+        this.reportedDepth.set(index, parallel.currentDepth);
+        return this.visitor.expanding!(state, index, []);
+      },
+    };
+    while (!this.stopped && !this.yieldNow && !parallel.done) {
+      if (parallel.level(hooks)) this.stopped = true;
+      this.totalStates = initial + parallel.generated;
+      this.maxDepth = parallel.maxDepth;
+      if (!this.stopped && !parallel.done && parallel.distinct >= this.statesMax) this.cut(this.statesBound);
+      if (!this.stopped && parallel.memoryCut) this.cut('memoryMax');
+      this.tick = CHECK_INTERVAL;
+      this.periodic();
+    }
+  }
+
+  /** BFS over packed levels: each state is decoded, expanded, and its new successors are
+   * encoded against it into the next level. */
+  private packedSlice(): void {
+    const codec = this.codec!;
+    while (!this.stopped && !this.yieldNow) {
+      const level = this.packedLevel!;
+      if (this.k >= level.length) {
+        const next = this.packedNext!;
+        if (next.length === 0) return;
+        this.packedLevel = next;
+        this.packedNext = level;
+        level.reset();
+        this.k = 0;
+        continue;
+      }
+      const index = level.read(this.k++, this.curWords);
+      this.expandPacked(codec.decodeNext(this.curWords), index);
+    }
+  }
+
+  /** As `expand`, for the packed path. */
+  private expandPacked(state: unknown, index: number): void {
+    const actions = this.enabledAt(state, index);
+    if (actions.length === 0) return;
+    const codec = this.codec!;
+    const model = this.model;
+    const symmetric = this.limits.symmetry === true;
+    // The key of the state being expanded: a successor with the same key is the state itself.
+    this.packedKey(state, this.curWords);
+    const parentHigh = this.fp[0];
+    const parentLow = this.fp[1];
+    const succ = this.succWords;
+    const store = this.store;
+    const depth = store.depth[index] + 1;
+    for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
+      this.atAction = pos;
+      const next = model.step(state, actions[pos]);
+      this.totalStates++;
+      if (++this.tick >= CHECK_INTERVAL) this.periodic();
+      if (next === state) continue;
+      succ.set(this.curWords);
+      codec.encodeAgainst(next, state, succ);
+      if (symmetric) this.packedKey(next, succ);
+      else codec.key(succ, this.fp);
+      if (this.fp[0] === parentHigh && this.fp[1] === parentLow) continue;
+      if (this.atStatesMax()) continue;
+      const added = store.add(this.fp[0], this.fp[1], index, pos, depth);
+      if (added < 0) continue;
+      if (this.verifyLeft > 0) this.verifyEncoding(next, succ, added);
+      if (this.visitNew(next, added, depth) >= 0 && !this.packedNext!.push(succ, added)) this.cut('memoryMax');
+    }
+    this.atAction = -1;
+  }
+
+  /** The visited-set key of a state whose encoding is `words`, into this.fp: its canonical
+   * form's under symmetry, else its own. */
+  private packedKey(state: unknown, words: Int32Array): void {
+    const codec = this.codec!;
+    if (this.model.hasCanonical) {
+      codec.encode(this.model.canonical(state), this.keyWords);
+      codec.key(this.keyWords, this.fp);
+    } else {
+      codec.key(words, this.fp);
+    }
+  }
+
+  /** Decodes a new state's encoding and compares it with the state: a schema that leaves a
+   * field out would merge states silently. */
+  private verifyEncoding(state: unknown, words: Int32Array, index: number): void {
+    this.verifyLeft--;
+    const difference = firstDifference(state, this.codec!.decode(words));
+    if (difference === undefined) return;
+    let run: Run | undefined;
+    try {
+      run = replayPath(this.model, this.pathTo(index));
+    } catch {
+      // report the message alone
+    }
+    throw new ModelError(`the state does not round-trip through its schema's codec at ${difference} (the schema leaves the field out or bounds it wrongly)`, run, undefined, undefined);
   }
 
   private dfsSlice(): void {
@@ -404,9 +661,7 @@ export class Traversal {
       if (inserted < 0) {
         const existing = -inserted - 1;
         if (store.depth[existing] <= depth || this.pruned.has(existing)) return -1;
-        store.depth[existing] = depth;
-        store.parent[existing] = parent;
-        store.action[existing] = k;
+        store.relink(existing, parent, k, depth);
         return existing;
       }
       return this.visitNew(next, inserted, depth);
@@ -443,8 +698,8 @@ export class Traversal {
 
   private hasNewSuccessor(state: unknown, actions: readonly unknown[]): boolean {
     for (const action of actions) {
-      this.fingerprint(this.model.step(state, action));
-      if (this.store.find(this.fp[0], this.fp[1]) < 0) return true;
+      this.keyOf(this.model.step(state, action));
+      if (!this.store.has(this.fp[0], this.fp[1])) return true;
     }
     return false;
   }
@@ -462,7 +717,7 @@ export class Traversal {
   /** With the store full, a state not yet seen means the bound cuts the search. */
   private atStatesMax(): boolean {
     if (this.store.size < this.statesMax) return false;
-    if (this.store.find(this.fp[0], this.fp[1]) < 0) this.cut(this.statesBound);
+    if (!this.store.has(this.fp[0], this.fp[1])) this.cut(this.statesBound);
     return true;
   }
 
@@ -482,7 +737,9 @@ export class Traversal {
     if (now >= this.nextMemoryCheck) {
       this.nextMemoryCheck = now + MEMORY_CHECK_MS;
       const m = process.memoryUsage();
-      if (m.heapUsed + m.external > this.memoryMax || m.heapUsed > this.heapGuard) this.cut('memoryMax');
+      // Worker threads' heaps are not this isolate's: a parallel search measures the process.
+      const used = this.parallel !== undefined ? m.rss : m.heapUsed + m.external;
+      if (used > this.memoryMax || m.heapUsed > this.heapGuard) this.cut('memoryMax');
     }
     if (this.limits.onProgress !== undefined && now >= this.nextProgress) {
       this.nextProgress = now + (this.limits.progressEveryMs ?? 2000);
@@ -501,6 +758,13 @@ export class Traversal {
 
   private fingerprint(state: unknown): void {
     this.fingerprinter.into(this.model.canonical(state), this.fp);
+  }
+
+  /** The store's key of a state, on either path. */
+  private keyOf(state: unknown): void {
+    if (this.codec === undefined) return this.fingerprint(state);
+    this.codec.encode(state, this.succWords);
+    this.packedKey(state, this.succWords);
   }
 }
 
@@ -543,6 +807,7 @@ function validateLimits(o: SearchLimits): void {
     ['statesMax', o.statesMax],
     ['timeLimitMs', o.timeLimitMs],
     ['memoryMaxBytes', o.memoryMaxBytes],
+    ['workers', o.workers],
   ] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
       throw new RangeError(`${name} must be a positive number, got ${v}`);
