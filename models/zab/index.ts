@@ -314,6 +314,13 @@ export const zabDefinition: ModelDefinition = {
     },
     {
       kind: 'liveness',
+      name: 'observer-delivers',
+      description: 'an observer beside three voters, two transactions, no fault: the observer learns every commit by INFORM and delivers it (the goal needs every server to have delivered the leader\'s whole log)',
+      params: { observers: 1, crashesMax: 0, timeoutsMax: 0 },
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'liveness',
       name: 'leader-crash-without-timeouts',
       description: 'the leader may crash but no learner may time out: its followers never notice and no new leader is established (stuck at the bound: learners find a dead leader only by their timeouts)',
       params: { crashesMax: 1, timeoutsMax: 0 },

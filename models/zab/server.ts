@@ -437,7 +437,9 @@ export function zabServer(cfg: ZabConfig): ZabServerSpec {
         if (s.phase !== 'broadcast') return done(r, s, f.fx);
         const has = s.history.some((t) => sameZxid(t.zxid, m.txn.zxid));
         const logged = has ? s : { ...s, history: [...s.history, m.txn] };
-        return done(r, deliverUpTo(logged, upTo(m.txn.zxid)), f.fx);
+        // Delivered up to and including the informed transaction, counted in the log that now
+        // holds it (an observer gets no PROPOSAL: the INFORM is its first sight of it).
+        return done(r, deliverUpTo(logged, logged.history.filter((t) => compareZxid(t.zxid, m.txn.zxid) <= 0).length), f.fx);
       }
     }
   };
