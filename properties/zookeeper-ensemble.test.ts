@@ -61,6 +61,13 @@ describe('the ZooKeeper ensemble keeps the five guarantees', () => {
   }, 600_000);
 });
 
+describe('ZooKeeper ensemble params', () => {
+  it('a client placed at a server that does not exist is bad input naming the servers, not silently moved', () => {
+    expect(() => instantiate(zookeeperDefinition, 'default', { writerAt: 5 })).toThrow('param writerAt=5 names no server: there are 3 (n1, n2, n3)');
+    expect(() => instantiate(zookeeperDefinition, 'default', { observers: 1, readerAt: 5 })).toThrow('param readerAt=5 names no server: there are 4 (n1, n2, n3, o1)');
+  });
+});
+
 describe('ZooKeeper ensemble planted bugs are found by BFS with their shortest counterexample, which replays', () => {
   it('a follower that forwards one client\'s writes in any order breaks SequentialConsistency in 11 steps', () => {
     const model = instantiate(zookeeperDefinition, 'forward-out-of-order').model;

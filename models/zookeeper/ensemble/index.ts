@@ -89,6 +89,9 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
   const voters = Array.from({ length: params.servers }, (_, k) => `n${k + 1}`);
   const observers = Array.from({ length: params.observers }, (_, k) => `o${k + 1}`);
   const servers = [...voters, ...observers];
+  for (const at of ['writerAt', 'readerAt'] as const) {
+    if (params[at] > servers.length) throw new InputError(`param ${at}=${params[at]} names no server: there are ${servers.length} (${servers.join(', ')})`);
+  }
   const { writer, reader } = scripts(params);
   const clients = ['c1', 'c2'];
   const setup = setupTree(clients);
@@ -109,8 +112,8 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
   const model = actorSystem<ZkNode, EnsembleMsg, Durable, ZkOp, ZkResult>({
     nodes: [
       ...servers.map((id) => ({ id, spec: server })),
-      { id: 'c1', spec: client(0, Math.min(params.writerAt, servers.length) - 1, writer) },
-      { id: 'c2', spec: client(1, Math.min(params.readerAt, servers.length) - 1, reader) },
+      { id: 'c1', spec: client(0, params.writerAt - 1, writer) },
+      { id: 'c2', spec: client(1, params.readerAt - 1, reader) },
     ],
     network: 'fifo',
     timeouts: 'asynchronous',
