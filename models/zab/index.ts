@@ -94,7 +94,7 @@ function subsets<T>(xs: readonly T[], k: number): T[][] {
  *   follows (FLE's out-of-election votes: the leader says LEADING, a quorum says it follows it).
  * FLE's races (servers settling on different leaders, a leader no quorum follows) are not
  * offered; they end in timeouts, which the model has. */
-export function electionOracle<S>(voters: readonly string[], observers: readonly string[], byIdOnly: boolean, viewsOf: (s: S) => View[]) {
+export function electionOracle<S>(voters: readonly string[], byIdOnly: boolean, viewsOf: (s: S) => View[]) {
   const quorum = Math.floor(voters.length / 2) + 1;
   const rank = (id: string) => voters.indexOf(id);
   const better = (a: { id: string; d: Durable }, b: { id: string; d: Durable }): boolean => {
@@ -152,7 +152,7 @@ export function zab(params: Params, variant: ZabVariant = 'default'): ActorModel
     timeouts: 'asynchronous',
     faults: { crashesMax: params.crashesMax, partitionsMax: params.partitionsMax, crashable },
     timerBudget: { timers: ZAB_TIMERS, timeoutsMax: params.timeoutsMax },
-    oracle: electionOracle(voters, observers, variant === 'elect-without-latest-zxid', (s: ZabState) => views(s, ids)),
+    oracle: electionOracle(voters, variant === 'elect-without-latest-zxid', (s: ZabState) => views(s, ids)),
     invariants: zabInvariants(ids),
     sometimes: zabWitnesses(ids, voters, observers, {
       txns: params.txnsMax > 0,

@@ -119,7 +119,7 @@ export function zookeeperEnsemble(params: Params, variant: EnsembleVariant = 'de
     timeouts: 'asynchronous',
     faults: { crashesMax: params.crashesMax, partitionsMax: params.partitionsMax, crashable: servers },
     timerBudget: { timers: ZAB_TIMERS, timeoutsMax: params.timeoutsMax },
-    oracle: electionOracle(voters, observers, false, (s: EnsembleState) => serverViews(s, servers)),
+    oracle: electionOracle(voters, false, (s: EnsembleState) => serverViews(s, servers)),
     invariants: ensembleInvariants(checks),
     sometimes: ensembleWitnesses(checks, {
       writes: writer.length > 0,

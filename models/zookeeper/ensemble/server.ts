@@ -22,7 +22,7 @@
 // makes each transaction idempotent). treeAt memoises the fold per log.
 
 import type { Effect, HandlerResult, NodeContext, NodeInput, NodeSpec } from '../../../src/core/actors.ts';
-import { lastZxid, zabServer, type Durable, type Server, type Txn, type ZabServerSpec } from '../../zab/index.ts';
+import { zabServer, type Durable, type Server, type Txn, type ZabServerSpec } from '../../zab/index.ts';
 import type { Msg as ZabMsg, Bugs as ZabBugs, SyncStep } from '../../zab/index.ts';
 import { apply, initialState, OPEN_ACL_UNSAFE, type ZkRequest, type ZkState } from '../index.ts';
 import { zxidNumber, type AppTxn, type ClientMsg, type EnsembleMsg, type NodeId, type PeerMsg, type ZkOp, type ZkResult } from './types.ts';
@@ -312,4 +312,3 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
   };
 }
 
-export { lastZxid };
