@@ -195,7 +195,13 @@ export function sleep(ms: number): Promise<void> {
 export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (await probe().catch(() => false)) return true;
+    // A probe that fails is "not yet"; a ClusterError is a verdict (the node exited) and ends
+    // the wait at once instead of after the whole timeout.
+    const ready = await probe().catch((e: unknown) => {
+      if (e instanceof ClusterError) throw e;
+      return false;
+    });
+    if (ready) return true;
     if (performance.now() >= deadline) return false;
     await sleep(everyMs);
   }
