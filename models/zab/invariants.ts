@@ -9,6 +9,7 @@ import type { Invariant, Witness } from '../../src/core/model.ts';
 import type { SystemState } from '../../src/core/actors.ts';
 import type { Zxid } from './zxid.ts';
 import { sameTxn, type Durable, type Msg, type Server, type Txn } from './server.ts';
+import { firstMessage } from '../../src/core/data.ts';
 
 export type ZabState = SystemState<Server, Msg, Durable, never, never>;
 
@@ -36,13 +37,6 @@ function pairs<T>(xs: readonly T[]): [T, T][] {
   return out;
 }
 
-function first<T>(xs: readonly T[], f: (x: T) => string | undefined): string | undefined {
-  for (const x of xs) {
-    const m = f(x);
-    if (m !== undefined) return m;
-  }
-  return undefined;
-}
 
 /** The invariants, over views built with the system's node ids. */
 export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
@@ -51,7 +45,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
     {
       name: 'Leadership',
       check: (s) =>
-        first(pairs(v(s)), ([a, b]) => {
+        firstMessage(pairs(v(s)), ([a, b]) => {
           const e = a.d.led.find((x) => b.d.led.includes(x));
           return e === undefined ? undefined : `${a.id} and ${b.id} were both established as leader of epoch ${e}`;
         }),
@@ -61,7 +55,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
       check: (s) => {
         const all = v(s);
         const proposed = all.flatMap((x) => x.d.proposed);
-        return first(all, (x) => {
+        return firstMessage(all, (x) => {
           const t = x.d.delivered.find((d) => !has(proposed, d));
           return t === undefined ? undefined : `${x.id} delivered ${txnText(t)}, which no leader broadcast`;
         });
@@ -70,7 +64,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
     {
       name: 'Agreement',
       check: (s) =>
-        first(pairs(v(s)), ([a, b]) => {
+        firstMessage(pairs(v(s)), ([a, b]) => {
           const onlyA = a.d.delivered.find((t) => !has(b.d.delivered, t));
           const onlyB = b.d.delivered.find((t) => !has(a.d.delivered, t));
           return onlyA !== undefined && onlyB !== undefined
@@ -81,7 +75,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
     {
       name: 'TotalOrder',
       check: (s) =>
-        first(pairs(v(s)).flatMap(([a, b]) => [[a, b], [b, a]] as const), ([a, b]) => {
+        firstMessage(pairs(v(s)).flatMap(([a, b]) => [[a, b], [b, a]] as const), ([a, b]) => {
           for (let i = 0; i < a.d.delivered.length; i++) {
             for (let j = i + 1; j < a.d.delivered.length; j++) {
               const jb = indexOfTxn(b.d.delivered, a.d.delivered[j]);
@@ -98,7 +92,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
     {
       name: 'PrefixConsistency',
       check: (s) =>
-        first(pairs(v(s)), ([a, b]) =>
+        firstMessage(pairs(v(s)), ([a, b]) =>
           isPrefix(a.d.delivered, b.d.delivered) || isPrefix(b.d.delivered, a.d.delivered)
             ? undefined
             : `${a.id} delivered ${list(a.d.delivered)} and ${b.id} delivered ${list(b.d.delivered)}: neither is a prefix of the other`,
@@ -108,8 +102,8 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
       name: 'LocalPrimaryOrder',
       check: (s) => {
         const all = v(s);
-        return first(all, (p) =>
-          first(all, (x) => {
+        return firstMessage(all, (p) =>
+          firstMessage(all, (x) => {
             // p broadcast a before b in one epoch; whoever delivered b delivered a before it.
             for (let j = 0; j < p.d.proposed.length; j++) {
               const b = p.d.proposed[j];
@@ -130,7 +124,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
     {
       name: 'GlobalPrimaryOrder',
       check: (s) =>
-        first(v(s), (x) => {
+        firstMessage(v(s), (x) => {
           const k = x.d.delivered.findIndex((t, i) => i > 0 && t.zxid.epoch < x.d.delivered[i - 1].zxid.epoch);
           return k < 0 ? undefined : `${x.id} delivered ${txnText(x.d.delivered[k - 1])} of epoch ${x.d.delivered[k - 1].zxid.epoch} before ${txnText(x.d.delivered[k])} of an earlier epoch`;
         }),
@@ -139,12 +133,12 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
       name: 'PrimaryIntegrity',
       check: (s) => {
         const all = v(s);
-        return first(all, (p) => {
+        return firstMessage(all, (p) => {
           // p broadcast in epoch e: everything of an earlier epoch delivered anywhere, p delivered
           // (it delivers its initial history before it proposes anything).
           const epochs = [...new Set(p.d.proposed.map((t) => t.zxid.epoch))];
-          return first(epochs, (e) =>
-            first(all, (x) => {
+          return firstMessage(epochs, (e) =>
+            firstMessage(all, (x) => {
               const t = x.d.delivered.find((d) => d.zxid.epoch < e && !has(p.d.delivered, d));
               return t === undefined ? undefined : `${p.id} broadcast in epoch ${e} without having delivered ${txnText(t)}, which ${x.id} delivered`;
             }),
@@ -155,7 +149,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
     {
       name: 'CommittedStays',
       check: (s) =>
-        first(v(s), (x) => {
+        firstMessage(v(s), (x) => {
           const k = x.d.delivered.findIndex((t, i) => i >= x.d.history.length || !sameTxn(t, x.d.history[i]));
           return k < 0 ? undefined : `${x.id} delivered ${txnText(x.d.delivered[k])} but its log is now ${list(x.d.history)}: a committed transaction was truncated`;
         }),
@@ -164,10 +158,10 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
       name: 'CommitCompleteness',
       check: (s) => {
         const all = v(s);
-        return first(all, (L) => {
+        return firstMessage(all, (L) => {
           if (L.s === undefined || L.s.state !== 'leading' || !L.s.established) return undefined;
           const e = L.s.epoch!;
-          return first(all, (x) => {
+          return firstMessage(all, (x) => {
             const t = x.d.delivered.find((d) => d.zxid.epoch < e && !has(L.d.history, d));
             return t === undefined ? undefined : `${L.id} leads epoch ${e} without ${txnText(t)}, which ${x.id} delivered`;
           });
@@ -178,7 +172,7 @@ export function zabInvariants(ids: readonly string[]): Invariant<ZabState>[] {
       name: 'HistoryConsistency',
       check: (s) => {
         const all = v(s);
-        return first(all, (f) => {
+        return firstMessage(all, (f) => {
           const r = f.s;
           if (r === undefined || (r.state !== 'following' && r.state !== 'observing') || r.phase !== 'broadcast') return undefined;
           const L = all.find((x) => x.id === r.leader)?.s;

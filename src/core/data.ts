@@ -165,6 +165,16 @@ export function setHas<T>(set: SortedSet<T>, item: T): boolean {
 
 /** A copy of `arr` with index `i` replaced; `arr` itself when it already holds `value` there
  * (state is immutable, so sharing the unchanged array is the same value, and cheaper to hash). */
+/** The first message `f` gives for an element of `xs` (an invariant over many parts that reports
+ * the first part that breaks it), or undefined when none does. */
+export function firstMessage<T>(xs: readonly T[], f: (x: T) => string | undefined): string | undefined {
+  for (const x of xs) {
+    const m = f(x);
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
 export function updateAt<T>(arr: readonly T[], i: number, value: T): readonly T[] {
   if (arr[i] === value && i < arr.length) return arr;
   const out = arr.slice();

@@ -14,21 +14,16 @@
 import type { Invariant, Witness } from '../../../src/core/model.ts';
 import type { SystemState } from '../../../src/core/actors.ts';
 import { checkLinearizable, checkSequentiallyConsistent, type History, type Operation, type SequentialSpec } from '../../../src/history/index.ts';
-import { compareZxid, type Durable, type Server, type Txn } from '../../zab/index.ts';
+import { compareZxid, type Durable, type Txn, type View } from '../../zab/index.ts';
 import type { EnsembleMsg, ZkOp, ZkResult } from './types.ts';
 import { zxidNumber, zxidOfNumber } from './types.ts';
 import { appTxn, isExpiry, serving, type Trees, type ZkNode } from './server.ts';
+import { firstMessage } from '../../../src/core/data.ts';
 
 export type EnsembleState = SystemState<ZkNode, EnsembleMsg, Durable, ZkOp, ZkResult>;
 
-export interface ServerView {
-  readonly id: string;
-  readonly d: Durable;
-  readonly s: Server | undefined;
-}
-
 /** The servers (the first nodes of the system), as Zab views. */
-export function serverViews(state: EnsembleState, servers: readonly string[]): ServerView[] {
+export function serverViews(state: EnsembleState, servers: readonly string[]): View[] {
   return servers.map((id, k) => {
     const slot = state.nodes[k];
     const s = slot.state?.kind === 'server' ? slot.state.zab : undefined;
@@ -90,16 +85,9 @@ const txnLabel = (t: Txn) => {
   return `${zxidOfNumber(zxidNumber(t.zxid))} ${what} of ${a.client} cxid ${a.cxid}`;
 };
 
-function first<T>(xs: readonly T[], f: (x: T) => string | undefined): string | undefined {
-  for (const x of xs) {
-    const m = f(x);
-    if (m !== undefined) return m;
-  }
-  return undefined;
-}
 
 /** Established leaders now, with their epochs. */
-function leaders(views: readonly ServerView[]): { id: string; epoch: number; history: readonly Txn[] }[] {
+function leaders(views: readonly View[]): { id: string; epoch: number; history: readonly Txn[] }[] {
   return views.filter((v) => v.s?.state === 'leading' && v.s.established).map((v) => ({ id: v.id, epoch: v.s!.epoch!, history: v.s!.history }));
 }
 
@@ -157,11 +145,11 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
   const v = (s: EnsembleState) => serverViews(s, c.servers);
   const timeliness = (s: EnsembleState, strict: boolean): string | undefined => {
     const ops = recordedOps(s);
-    return first(ops, (sync) => {
+    return firstMessage(ops, (sync) => {
       if (sync.op.kind !== 'sync' || sync.result === undefined) return undefined;
       const read = ops.find((o) => o.zk === sync.zk && o.id > sync.id);
       if (read === undefined || read.op.kind !== 'get' || read.result === undefined) return undefined;
-      return first(ops, (w) => {
+      return firstMessage(ops, (w) => {
         if (w.op.kind !== 'set' || w.result === undefined || w.returnedAt! >= sync.invokedAt) return undefined;
         const sameLeader = Math.floor(w.result.zxid / 2 ** 32) === read.result!.epoch;
         if (!strict && !sameLeader) return undefined;
@@ -174,7 +162,7 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
     {
       name: 'SequentialConsistency',
       check: (s) =>
-        first(v(s), (x) => {
+        firstMessage(v(s), (x) => {
           const log = x.d.history;
           for (let i = 0; i < log.length; i++) {
             for (let j = i + 1; j < log.length; j++) {
@@ -191,15 +179,15 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
       check: (s) => {
         const views = v(s);
         const ls = leaders(views);
-        const applied = first(views, (x) => {
+        const applied = firstMessage(views, (x) => {
           if (x.s === undefined || !serving(x.s)) return undefined;
-          return first(x.s.history.slice(0, x.s.applied!), (t) => {
+          return firstMessage(x.s.history.slice(0, x.s.applied!), (t) => {
             const l = ls.find((L) => L.epoch > t.zxid.epoch && !L.history.some((u) => compareZxid(u.zxid, t.zxid) === 0 && u.by === t.by));
             return l === undefined ? undefined : `${x.id} applied ${txnLabel(t)}, but ${l.id}, the established leader of epoch ${l.epoch}, does not have it: a transaction applied on one server is lost`;
           });
         });
         if (applied !== undefined) return applied;
-        return first(recordedOps(s), (o) => {
+        return firstMessage(recordedOps(s), (o) => {
           if (o.op.kind !== 'get' || o.result === undefined || o.result.zxid <= c.setupZxid) return undefined;
           const epoch = Math.floor(o.result.zxid / 2 ** 32);
           const l = ls.find((L) => L.epoch > epoch && !hasZxid(L.history, o.result!.zxid));
@@ -212,7 +200,7 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
       check: (s) => {
         const seen = new Map<number, RecordedOp>();
         const answered = recordedOps(s).filter((o) => o.result !== undefined).sort((a, b) => a.returnedAt! - b.returnedAt!);
-        return first(answered, (o) => {
+        return firstMessage(answered, (o) => {
           const before = seen.get(o.zk);
           if (before === undefined || o.result!.zxid >= before.result!.zxid) {
             seen.set(o.zk, o);
@@ -226,7 +214,7 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
       name: 'Reliability',
       check: (s) => {
         const ls = leaders(v(s));
-        return first(recordedOps(s), (o) => {
+        return firstMessage(recordedOps(s), (o) => {
           if (o.op.kind !== 'set' || o.result === undefined) return undefined;
           const epoch = Math.floor(o.result.zxid / 2 ** 32);
           const l = ls.find((L) => L.epoch >= epoch && !hasZxid(L.history, o.result!.zxid));
@@ -239,7 +227,7 @@ export function ensembleInvariants(c: EnsembleChecks): Invariant<EnsembleState>[
       // is applied after it.
       name: 'SessionOrder',
       check: (s) =>
-        first(v(s), (x) => {
+        firstMessage(v(s), (x) => {
           const log = x.d.history;
           const k = log.findIndex((t) => isExpiry(appTxn(t)));
           if (k < 0) return undefined;

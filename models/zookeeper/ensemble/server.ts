@@ -150,7 +150,11 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
   const reply = (client: NodeId, cxid: number, result: ZkResult): Fx => send(client, { type: 'REPLY', cxid, result });
 
   /** What the server's clients see: its tree (the committed prefix it applied). */
-  const treeOf = (z: Server) => trees.at(z.history, bugs.readUncommitted ? z.history.length : z.applied!);
+  const treeOf = (z: Server) => (bugs.readUncommitted ? latest(z) : trees.at(z.history, z.applied!));
+  /** The leader's view when it resolves a request: its whole log, proposals outstanding
+   * included (PrepRequestProcessor's outstanding changes). */
+  const latest = (z: Server) => trees.at(z.history, z.history.length);
+  const sessionLive = (z: Server, client: NodeId) => isLive(latest(z), sessionOf(cfg.clients, client));
   const versionOf = (tree: ZkState) => tree.nodes['/x'].stat.version;
 
   /** The answer to a client whose transaction this server just applied. */
@@ -205,7 +209,7 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
     }
     // PrepRequestProcessor checks the session first: a request of an expired session is not
     // proposed (its client learns of the expiry from its server).
-    if (!isLive(trees.at(s.zab.history, s.zab.history.length), sessionOf(cfg.clients, client))) return { state: s };
+    if (!sessionLive(s.zab, client)) return { state: s };
     const request: AppTxn['request'] =
       op.kind === 'set' ? { kind: 'setData', session: sessionOf(cfg.clients, client), path: '/x', data: op.value, version: -1 } : { kind: 'quorum-sync' };
     const res = zab.propose(s.zab, { client, cxid, origin, request } satisfies AppTxn, ctx);
@@ -283,7 +287,7 @@ export function zkServer(cfg: EnsembleConfig, trees: Trees): NodeSpec<ZkNode, En
       const z = s.zab;
       const expire =
         z.state === 'leading' && z.established
-          ? cfg.clients.filter((c) => isLive(trees.at(z.history, z.history.length), sessionOf(cfg.clients, c))).map((c) => `expire ${c}`)
+          ? cfg.clients.filter((c) => sessionLive(z, c)).map((c) => `expire ${c}`)
           : [];
       return [...own, ...expire, ...s.queue.map((_, k) => `forward ${k}`)];
     },
