@@ -16,6 +16,7 @@
 
 import type { History, KeyedRegisterOp, Operation, RegisterResult, Verdict } from '../src/history/index.ts';
 import { checkLinearizable, checkSequentiallyConsistent, keyedRegisterSpec } from '../src/history/index.ts';
+import { prng } from '../src/core/prng.ts';
 
 type Op = KeyedRegisterOp<number>;
 type Res = RegisterResult<number>;
@@ -34,16 +35,6 @@ interface Shape {
   readonly seed: number;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A linearizable history: operations per client back to back, each with a latency of 1–20 ms
  * and an effect point inside it; results computed in effect order. */

@@ -7,6 +7,8 @@
 //   then heal.
 // Whatever happens, `run` ends with every node running, continued and connected.
 
+import { prng } from '../core/prng.ts';
+
 export const FAULT_KINDS = ['kill', 'pause', 'partition'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -34,17 +36,6 @@ export interface NemesisOptions {
   readonly durationMaxMs?: number;
 }
 
-/** mulberry32: a small deterministic PRNG, so a seed names the same schedule everywhere. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The faults a seed gives; empty when `kinds` is empty. */
 export function nemesisSchedule(options: NemesisOptions): readonly Fault[] {

@@ -2,7 +2,7 @@
 // from a seeded generator, runs them one at a time with a deadline and records them
 // (recorder.ts). Workers stop at a time or an operation budget, whichever comes first.
 
-import { prng } from './nemesis.ts';
+import { prng } from '../core/prng.ts';
 import { type Classify, type HistoryRecorder, ProcessNumbers } from './recorder.ts';
 import { sleep } from './processes.ts';
 

@@ -66,7 +66,8 @@ function mixB(h: number, k: number): number {
   return (Math.imul(h, 9) + 0x52dce729) | 0;
 }
 
-function fmix(h: number): number {
+/** murmur3's 32-bit finaliser. */
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

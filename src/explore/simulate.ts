@@ -7,6 +7,9 @@
 import type { AnyModel } from '../core/model.ts';
 import { withDefaults } from '../core/model.ts';
 import { replayPath, type Run } from './path.ts';
+import { prng } from '../core/prng.ts';
+
+export { prng };
 
 export interface SimulateOptions {
   readonly runs: number;
@@ -46,17 +49,6 @@ export interface SimulationReport {
   readonly violations: readonly SimulationViolation[];
   /** Runs that ended with a violation, all properties together. */
   readonly failedRuns: number;
-}
-
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG; deterministic from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The kind of an action for coverage and swarm weights: its `kind` field, else its label's

@@ -29,7 +29,7 @@ import {
   resultsMatch,
   stepsBudget,
 } from './history.ts';
-import { Fingerprinter } from '../core/fingerprint.ts';
+import { Fingerprinter, fmix } from '../core/fingerprint.ts';
 
 /** Whether some total order that respects each client's program order (by invocation time)
  * is a legal run of `spec`. */
@@ -304,13 +304,7 @@ class PositionHasher {
 
 /** A 32-bit mix of (c, p) (murmur3's finaliser). */
 function mix(c: number, p: number, salt: number): number {
-  let h = Math.imul(c + 1, 0xcc9e2d51) ^ Math.imul(p + 1, 0x1b873593) ^ salt;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
+  return fmix(Math.imul(c + 1, 0xcc9e2d51) ^ Math.imul(p + 1, 0x1b873593) ^ salt);
 }
 
 function applied<S, Op, Res>(frames: readonly Frame<S, Op, Res>[]): readonly Operation<Op, Res>[] {

@@ -1,0 +1,13 @@
+// One seeded pseudo-random generator for everything that draws from a seed (swarm simulation,
+// the cluster nemesis and workloads, benchmarks), so a seed names the same sequence everywhere.
+
+/** mulberry32: a small, fast, well-distributed 32-bit PRNG; deterministic from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
