@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from './chromium.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'src', 'cli', 'faultline.js');
@@ -31,20 +32,8 @@ let page: Page;
 const requests: string[] = [];
 
 beforeAll(async () => {
-  const executablePath = process.env.CHROMIUM_PATH;
-  if (executablePath === undefined) throw new Error('CHROMIUM_PATH is not set: run the browser tests with npm run test:browser');
   url = await startServer();
-  browser = await puppeteer.launch({
-    executablePath,
-    headless: true,
-    // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start. The rest keeps the
-    // browser off the network: no host name resolves except 127.0.0.1, no background traffic.
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-      '--disable-domain-reliability', '--no-pings', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium('test:browser');
   page = await browser.newPage();
   await page.setViewport({ width: 1400, height: 1000 });
   page.on('request', (r) => requests.push(r.url()));

@@ -13,7 +13,7 @@ import { viewTimeline } from './timeline-browser.ts';
 describe('etcd 3.4 under kills, pauses and partitions', () => {
   it('with linearizable reads the per-key register history is linearizable, and every process started is stopped', async () => {
     const { report, leftRunning, started } = await campaign(
-      { system: 'etcd', workload: 'register', reads: 'linearizable', seed: 7, timeMs: 15_000, nemesis: ['kill', 'pause', 'partition'], nodes: 3, workers: 6, opsMax: 6000, opTimeoutMs: 1000 },
+      { system: 'etcd', workload: 'register', reads: 'linearizable', seed: 7, timeMs: 15_000, nemesis: ['kill', 'pause', 'partition'], nodes: 3, workers: 6, opsMax: 30_000, opTimeoutMs: 1000 },
       'etcd-register-linearizable-7',
     );
     expect(report.faults.map((f) => f.fault.kind)).toEqual(['kill', 'pause', 'partition']);

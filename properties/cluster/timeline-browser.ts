@@ -6,7 +6,7 @@
 // also when a check fails.
 
 import { pathToFileURL } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import { launchChromium } from '../browser/chromium.ts';
 
 export interface TimelineView {
   readonly title: string;
@@ -19,18 +19,7 @@ export interface TimelineView {
 }
 
 export async function viewTimeline(file: string): Promise<TimelineView> {
-  const executablePath = process.env.CHROMIUM_PATH;
-  if (executablePath === undefined) throw new Error('CHROMIUM_PATH is not set: run the cluster suites with npm run test:cluster');
-  const browser = await puppeteer.launch({
-    executablePath,
-    headless: true,
-    // --no-sandbox: CI runs as root. The rest keeps the browser off the network.
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-      '--disable-domain-reliability', '--no-pings', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  const browser = await launchChromium('test:cluster');
   const pid = browser.process()?.pid;
   try {
     const page = await browser.newPage();

@@ -16,7 +16,7 @@ import { campaign, verdicts } from './campaign.ts';
 describe('ZooKeeper 3.8 under kills, pauses and partitions', () => {
   it('updates are linearizable, the history is sequentially consistent per session, plain reads from followers are stale', async () => {
     const { report, leftRunning } = await campaign(
-      { system: 'zookeeper', workload: 'register', seed: 7, timeMs: 15_000, nemesis: ['kill', 'pause', 'partition'], nodes: 3, workers: 6, opsMax: 6000, opTimeoutMs: 1000 },
+      { system: 'zookeeper', workload: 'register', seed: 7, timeMs: 15_000, nemesis: ['kill', 'pause', 'partition'], nodes: 3, workers: 6, opsMax: 30_000, opTimeoutMs: 1000 },
       'zookeeper-register-7',
     );
     expect(report.faults.map((f) => f.fault.kind)).toEqual(['kill', 'pause', 'partition']);
@@ -31,7 +31,7 @@ describe('ZooKeeper 3.8 under kills, pauses and partitions', () => {
 
   it('a queue on sequential znodes loses nothing and duplicates nothing', async () => {
     const { report, leftRunning } = await campaign(
-      { system: 'zookeeper', workload: 'queue', seed: 7, timeMs: 15_000, nemesis: ['kill', 'pause', 'partition'], nodes: 3, workers: 6, opsMax: 4000, opTimeoutMs: 1000 },
+      { system: 'zookeeper', workload: 'queue', seed: 7, timeMs: 15_000, nemesis: ['kill', 'pause', 'partition'], nodes: 3, workers: 6, opsMax: 30_000, opTimeoutMs: 1000 },
       'zookeeper-queue-7',
     );
     expect(verdicts(report)).toEqual({ 'queue: nothing lost, nothing duplicated': 'ok' });
