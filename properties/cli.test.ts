@@ -124,7 +124,7 @@ describe('faultline CLI', () => {
       name: string;
       params: { name: string; default: number }[];
       variants: { name: string; expect: unknown }[];
-      properties: { invariants: string[]; sometimes: string[] };
+      properties: { invariants: string[]; stepInvariants?: string[]; sometimes: string[] };
     };
     const listed = JSON.parse(r.stdout).models as Listed[];
     expect(listed.map((m) => m.name)).toEqual(models.map((def) => def.name));
@@ -134,7 +134,11 @@ describe('faultline CLI', () => {
       expect([m.params.map((p) => [p.name, p.default]), m.variants.map((v) => [v.name, v.expect]), m.properties], def.name).toEqual([
         def.params.map((p) => [p.name, p.default]),
         def.variants.map((v) => [v.name, v.expect]),
-        { invariants: model.invariants.map((inv) => inv.name), sometimes: model.sometimes.map((w) => w.name) },
+        {
+          invariants: model.invariants.map((inv) => inv.name),
+          ...(model.stepInvariants === undefined ? {} : { stepInvariants: model.stepInvariants.map((inv) => inv.name) }),
+          sometimes: model.sometimes.map((w) => w.name),
+        },
       ]);
     }
   });

@@ -21,7 +21,7 @@ import { raftServer, type Bugs } from '../models/raft/server.ts';
 
 const NO_BUGS: Bugs = {
   commitByCounting: false, voteWithoutLogCheck: false, votedForNotPersisted: false, noPrevLogCheck: false,
-  noStepDown: false, noClientDedup: false, localReads: false, changeBeforeNoop: false,
+  noStepDown: false, noClientDedup: false, localReads: false, changeBeforeNoop: false, appendAtCommit: false,
 };
 
 const traces = join(import.meta.dirname, '..', 'traces', 'raft');
@@ -35,6 +35,12 @@ describe('Raft keeps its safety properties', () => {
       ['a split vote happens', true],
       ['leaders of two terms coexist', true],
     ]);
+  });
+
+  it('a retry after a late answer is answered from the leader\'s client table: 20,848 states, every property holds (LeaderAppendOnly on every step) and every witness is reached', () => {
+    const o = runCheck(scenarioCheck(raftDefinition, findScenario(raftDefinition, 'retry-answered-from-the-client-table')));
+    expect([o.summary.status, o.summary.distinctStates, o.summary.totalStates, o.summary.depth, o.matchesExpected]).toEqual(['holds', 20_848, 89_340, 31, true]);
+    expect(o.verdict).not.toMatch(/vacuous/);
   });
 
   it('a delayed AppendEntries whose entries all match does not truncate the log; a conflicting one truncates from the conflict', () => {
@@ -60,6 +66,7 @@ describe('Raft planted bugs are found by BFS with their shortest counterexample,
     ['no-step-down-on-higher-term', 'ElectionSafety', 6, 'n1 and n2 were both leader in term 2'],
     ['no-client-dedup', 'AppliedOnce', 10, 'n1 applied request 0 of client 0 twice'],
     ['stale-local-read', 'Linearizable', 10, undefined],
+    ['append-at-commit-index', 'LeaderAppendOnly', 4, 'n1, leader of term 1, overwrote with 1:write(1) its entry 1:noop at index 1'],
   ])('%s breaks %s in %i steps', (variant, property, steps, message) => {
     const model = instantiate(raftDefinition, variant).model;
     const v = explore(model).violations[0];
@@ -81,6 +88,7 @@ describe('Raft planted bugs are found by BFS with their shortest counterexample,
     ['commit-by-counting-leadercompleteness.swarm', 'LeaderCompleteness', 20],
     ['membership-before-noop-electionsafety', 'ElectionSafety', 39],
     ['membership-before-noop-leadercompleteness', 'LeaderCompleteness', 34],
+    ['append-at-commit-index-leaderappendonly', 'LeaderAppendOnly', 4],
   ])('the saved trace %s replays to its %s violation in %i steps', (name, property, steps) => {
     const file = join(traces, `${name}.json`);
     const trace = loadTrace(file);

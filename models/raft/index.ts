@@ -61,7 +61,7 @@ import { actorSystem, type ActorModel, type ClientScript, type SystemAction } fr
 import { linearizableHistory, registerSpec } from '../../src/history/index.ts';
 import { raftServer, type Bugs, type Durable, type Msg, type Op, type Res, type Server } from './server.ts';
 import { appendOnlyLog, committedLog } from './log-spec.ts';
-import { describeEntry, raftInvariants, raftWitnesses, views, type RaftState } from './invariants.ts';
+import { describeEntry, leaderAppendOnly, raftInvariants, raftWitnesses, views, type RaftState } from './invariants.ts';
 
 export type { RaftState } from './invariants.ts';
 export { applyLog, mergeEntries } from './server.ts';
@@ -76,7 +76,8 @@ export type RaftVariant =
   | 'no-client-dedup'
   | 'stale-local-read'
   | 'commit-by-counting'
-  | 'membership-before-noop';
+  | 'membership-before-noop'
+  | 'append-at-commit-index';
 
 const VARIANTS: readonly RaftVariant[] = [
   'default',
@@ -88,6 +89,7 @@ const VARIANTS: readonly RaftVariant[] = [
   'stale-local-read',
   'commit-by-counting',
   'membership-before-noop',
+  'append-at-commit-index',
 ];
 
 function describeMessage(m: Msg): string {
@@ -133,6 +135,7 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
     noClientDedup: variant === 'no-client-dedup',
     localReads: variant === 'stale-local-read',
     changeBeforeNoop: variant === 'membership-before-noop',
+    appendAtCommit: variant === 'append-at-commit-index',
   };
   const ids = Array.from({ length: params.servers }, (_, k) => `n${k + 1}`);
   const server = { termsMax: params.termsMax, noop: params.noop === 1, notices: params.notices === 1, replyStep: params.replyStep === 1, readIndex: params.reads === 1, bugs };
@@ -152,6 +155,7 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
     faults: { dropsMax: params.dropsMax, duplicatesMax: params.duplicatesMax, crashesMax: params.crashesMax, partitionsMax: params.partitionsMax },
     clients,
     invariants: [...raftInvariants(!bugs.noClientDedup), linearizableHistory(registerSpec(0), 'Linearizable')],
+    stepInvariants: [leaderAppendOnly],
     sometimes: raftWitnesses({
       requests: params.requestsMax > 0,
       retries: params.retriesMax > 0 && params.requestsMax > 0,
@@ -160,6 +164,8 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
       changes: params.changes > 0,
       adds: params.changes > 1 && params.adds === 1,
       reads: params.reads === 1 && params.requestsMax > 1,
+      // Only an answer sent in a later step can be lost after the commit (replyStep).
+      dedup: params.retriesMax > 0 && params.requestsMax > 0 && params.replyStep === 1,
     }),
     goal: (s) => elected(s) && opsDone(s),
     // Any state may end a run: with terms and elections bounded, a client may wait forever on a
@@ -285,6 +291,12 @@ export const raftVariants: readonly VariantSpec[] = [
     expect: { status: 'violation', property: 'ElectionSafety', also: ['LeaderCompleteness'] },
     params: MEMBERSHIP,
   },
+  {
+    name: 'append-at-commit-index',
+    description: 'bug: a leader puts a client request just past its commitIndex instead of at the end of its log, overwriting its own uncommitted entries (here the no-op of its term)',
+    expect: { status: 'violation', property: 'LeaderAppendOnly' },
+    params: { noop: 1 },
+  },
 ];
 
 export const RAFT_DEFAULTS: Params = {
@@ -383,6 +395,13 @@ export const raftDefinition: ModelDefinition = {
       name: 'read-index',
       description: 'ReadIndex (reads=1, thesis §6.4): a leader answers a read only once a heartbeat round has reached a majority and its commitIndex has reached the read\'s readIndex; at READS (where stale-local-read breaks Linearizable in 13 steps) the history stays linearizable',
       params: READS,
+      expect: { status: 'holds' },
+    },
+    {
+      kind: 'safety',
+      name: 'retry-answered-from-the-client-table',
+      description: 'a leader answers a committed request in a later step (replyStep=1), so a client may time out first and retry (retriesMax=1); the retry, redirected to the leader, is answered from its client table (witness), nothing is applied twice and the history stays linearizable; n1 and n2 time out in turn in a quiet network',
+      params: { replyStep: 1, retriesMax: 1, candidates: 2, synchronous: 1, inTurn: 1 },
       expect: { status: 'holds' },
     },
     {

@@ -3,8 +3,8 @@
 // in which it was leader; `committed`: the prefix it has known committed, and since when).
 // Each message names servers, terms and indexes.
 
-import type { Invariant, Witness } from '../../src/core/model.ts';
-import type { SystemState } from '../../src/core/actors.ts';
+import type { Invariant, StepInvariant, Witness } from '../../src/core/model.ts';
+import type { SystemAction, SystemState } from '../../src/core/actors.ts';
 import { equalValues } from '../../src/core/data.ts';
 import { applyLog, type Durable, type Entry, type Msg, type Op, type Res, type Server } from './server.ts';
 
@@ -174,6 +174,34 @@ function truncationPending(s: RaftState): boolean {
   });
 }
 
+/** Leader Append-Only (Figure 3): a leader never overwrites or deletes entries of its log, it
+ * only appends. A property of steps: every server that is leader of the same term before and
+ * after a step has a log that extends the one it had. */
+export const leaderAppendOnly: StepInvariant<RaftState, SystemAction<Msg>> = {
+  name: 'LeaderAppendOnly',
+  check: (before, _action, after) => {
+    for (let i = 0; i < after.nodes.length; i++) {
+      const [b, a] = [before.nodes[i].state, after.nodes[i].state];
+      if (b?.role !== 'leader' || a?.role !== 'leader' || a.term !== b.term || a.log === b.log) continue;
+      const k = b.log.findIndex((e, j) => !equalValues(e, a.log[j]));
+      if (k < 0) continue;
+      const now = a.log[k];
+      return `n${i + 1}, leader of term ${a.term}, ${now === undefined ? 'deleted' : `overwrote with ${describeEntry(now)}`} its entry ${describeEntry(b.log[k])} at index ${k + 1}`;
+    }
+    return undefined;
+  },
+};
+
+/** A client whose request timed out resends it to a leader that has already applied it: the
+ * leader answers from its client table instead of appending it again (thesis §6.3). */
+function dedupPending(s: RaftState): boolean {
+  return s.clients.some((c, k) => {
+    if (c.status !== 'resend' || c.retries === 0) return false;
+    const r = s.nodes[Number(c.node.slice(1)) - 1]?.state;
+    return r?.role === 'leader' && r.log.slice(0, r.commit).some((e) => e.cmd.kind === 'request' && e.cmd.client === k && e.cmd.seq === c.next - 1);
+  });
+}
+
 /** The witnesses the params allow: no commit of a request without requests; no retry without
  * retries; no split vote when timers fire only in a quiet network (one candidate at a time) or
  * only one server has a timer; no membership change without changes. */
@@ -187,6 +215,8 @@ export function raftWitnesses(allow: {
   readonly changes: boolean;
   readonly adds: boolean;
   readonly reads: boolean;
+  /** A retry may reach a leader after its request committed (its answer lost or late). */
+  readonly dedup?: boolean;
 }): Witness<RaftState>[] {
   const committedSome = (kind: Entry['cmd']['kind']) => (s: RaftState) => views(s).some((v) => v.d.committed.some((c) => c.entry.cmd.kind === kind));
   return [
@@ -215,5 +245,6 @@ export function raftWitnesses(allow: {
     holds: (s: RaftState) =>
       s.clients.some((c, k) => c.status === 'idle' && c.retries > 0 && s.history.findLast((e) => e.client === k)?.kind === 'return'),
   }] : []),
+  ...(allow.dedup ? [{ name: 'a retried request reaches a leader that applied it', holds: dedupPending }] : []),
   ];
 }

@@ -129,6 +129,10 @@ export interface Bugs {
   /** A new leader accepts a membership change before it has committed an entry of its own term
    * (the rule of the thesis as first published; Ongaro, raft-dev, 2015). */
   readonly changeBeforeNoop: boolean;
+  /** A leader puts a client's request just past its commitIndex instead of at the end of its
+   * log, overwriting its own uncommitted entries (lastApplied or commitIndex taken for the
+   * last log index). */
+  readonly appendAtCommit: boolean;
 }
 
 export interface ServerConfig {
@@ -400,7 +404,8 @@ export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op
       const pending = r.log.some((e) => e.cmd.kind === 'request' && e.cmd.client === client && e.cmd.seq === seq);
       if (s.kind === 'stale' || pending) return done(r, r);
     }
-    return replicate(r, { ...r, log: [...r.log, { term: r.term, cmd: { kind: 'request', client, seq, op } }] }, ctx);
+    const entry: Entry = { term: r.term, cmd: { kind: 'request', client, seq, op } };
+    return replicate(r, { ...r, log: [...(bugs.appendAtCommit ? r.log.slice(0, r.commit) : r.log), entry] }, ctx);
   };
 
   /** The leader has appended an entry to its log: it counts itself, commits at once if that is

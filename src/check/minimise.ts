@@ -11,6 +11,7 @@
 // when fast-check found another route to the same property.
 
 import type { AnyCompleteModel } from '../core/model.ts';
+import { brokenByStep } from '../core/model.ts';
 import { canonicalJson } from '../core/data.ts';
 import { brokenInvariant, runSchedule, type Schedule, type ScheduleFailure } from './schedule.ts';
 
@@ -66,10 +67,11 @@ function replayKeys(
     const actions = model.actions(state);
     const index = actions.findIndex((a) => canonicalJson(a) === key);
     if (index < 0) continue;
+    const before = state;
     state = model.step(state, actions[index]);
     taken.push(key);
     schedule.push(index);
-    const bad = brokenInvariant(model, state);
+    const bad = brokenByStep(model, before, actions[index], state);
     if (bad !== undefined) return bad.name === failure.property ? { keys: taken, schedule } : undefined;
   }
   const deadlocked = checkDeadlock && model.actions(state).length === 0 && !model.isFinal(state);

@@ -17,7 +17,7 @@
 
 import fc from 'fast-check';
 import type { AnyCompleteModel, AnyModel } from '../core/model.ts';
-import { withDefaults } from '../core/model.ts';
+import { brokenByStep, brokenIn, withDefaults } from '../core/model.ts';
 import type { SystemAction } from '../core/actors.ts';
 import type { Run, TraceStep } from '../explore/path.ts';
 
@@ -158,13 +158,7 @@ function indices(actions: readonly unknown[], keep: (a: unknown) => boolean): nu
 }
 
 /** The first invariant `state` breaks, in the model's order (the property a failure names). */
-export function brokenInvariant(model: AnyModel, state: unknown): { name: string; message: string } | undefined {
-  for (const inv of model.invariants) {
-    const message = inv.check(state);
-    if (message !== undefined) return { name: inv.name, message };
-  }
-  return undefined;
-}
+export const brokenInvariant = brokenIn;
 
 export interface ScheduleFailure {
   readonly property: string;
@@ -223,9 +217,10 @@ export function runSchedule(
     const action = actions[index];
     taken.push(index);
     last = actionNode(action);
+    const before = state;
     state = model.step(state, action);
     steps.push({ action, label: model.describe(action), state });
-    bad = brokenInvariant(model, state);
+    bad = brokenByStep(model, before, action, state);
     if (bad !== undefined) return fail(bad.name, 'invariant', bad.message);
     observe(state);
   }

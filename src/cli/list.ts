@@ -28,6 +28,7 @@ export function listCommand(argv: readonly string[]): number {
     console.log(`  source:     ${m.source}`);
     console.log(`  params:     ${m.params.map((p) => `${p.name}=${p.default} (${p.description})`).join('; ')}`);
     console.log(`  invariants: ${m.properties.invariants.join(', ')}`);
+    if (m.properties.stepInvariants !== undefined) console.log(`  of steps:   ${m.properties.stepInvariants.join(', ')}`);
     console.log(`  sometimes:  ${m.properties.sometimes.join(', ')}`);
     console.log('  variants:');
     for (const v of m.variants) {

@@ -37,7 +37,7 @@
 // result covers the runs that last at most `timeMax` ticks, and a state where every clock is at
 // `timeMax` is final (time ran out; not a deadlock).
 
-import type { ClientLanes, ClientMessage, Invariant, Model, Witness } from './model.ts';
+import type { ClientLanes, ClientMessage, Invariant, Model, StepInvariant, Witness } from './model.ts';
 import { InputError } from './model.ts';
 import { canonicalJson, compareValues, insertAt, updateAt } from './data.ts';
 
@@ -303,6 +303,8 @@ export interface ActorSystemSpec<S, M, D, Op, R> {
   /** Abstract time: clocks up to `timeMax`, any two at most `skewMax` apart (default 0). */
   readonly time?: { readonly timeMax: number; readonly skewMax?: number };
   readonly invariants: readonly Invariant<SystemState<S, M, D, Op, R>>[];
+  /** Properties of every step (Model.stepInvariants). */
+  readonly stepInvariants?: readonly StepInvariant<SystemState<S, M, D, Op, R>, SystemAction<M>>[];
   readonly sometimes: readonly Witness<SystemState<S, M, D, Op, R>>[];
   /** The run's goal for liveness (e.g. every participant decided): a state where only faults
    * are enabled and it does not hold is stuck. */
@@ -392,6 +394,7 @@ class ActorSystem<S, M, D, Op, R> {
       actions: (s) => this.actions(s),
       step: (s, a) => this.step(s, a),
       invariants: spec.invariants,
+      ...(spec.stepInvariants === undefined ? {} : { stepInvariants: spec.stepInvariants }),
       sometimes: spec.sometimes,
       describe: (a) => this.describe(a),
       isFinal: this.isFinal(),

@@ -11,6 +11,15 @@ export interface Invariant<S> {
   readonly check: (state: S) => string | undefined;
 }
 
+/** A safety property of every step (TLA+'s action property [][P]_vars; Raft's Leader
+ * Append-Only): `check` sees the state before, the action and the state after, and returns
+ * undefined when the step keeps it, else a message in protocol words. A run violates it at the
+ * first step that breaks it, so its counterexample ends with that step. */
+export interface StepInvariant<S, A> {
+  readonly name: string;
+  readonly check: (before: S, action: A, after: S) => string | undefined;
+}
+
 /** A reachability witness ("sometimes"): some reachable state satisfies it. A witness that
  * is never reached means the model may be vacuous, and the explorer says so. */
 export interface Witness<S> {
@@ -26,6 +35,10 @@ export interface Model<S, A> {
   /** The successor of `state` under `action`. Never mutates its input. */
   step(state: S, action: A): S;
   readonly invariants: readonly Invariant<S>[];
+  /** Properties of every step (absent: none). Every engine checks them on every step it takes
+   * (the explorer on every edge of the state graph, so a model that declares one is searched
+   * on the object path, keeping its edges). */
+  readonly stepInvariants?: readonly StepInvariant<S, A>[];
   readonly sometimes: readonly Witness<S>[];
   /** Compact label of an action in protocol words: `n1->n2 Prepare b=3`, `crash n2`. */
   describe(action: A): string;
@@ -82,6 +95,7 @@ export interface ClientMessage {
  * refinement, schedules, simulation, trace replay) takes, so that a default is stated once,
  * here, and cannot drift between engines. Built by `withDefaults`. */
 export interface CompleteModel<S = unknown, A = unknown> extends Model<S, A> {
+  readonly stepInvariants: readonly StepInvariant<S, A>[];
   isFinal(state: S): boolean;
   isFault(action: A): boolean;
   isFair(action: A): boolean;
@@ -119,6 +133,7 @@ export function withDefaults<S, A>(model: Model<S, A>): CompleteModel<S, A> {
     actions: model.actions.bind(model),
     step: model.step.bind(model),
     invariants: model.invariants,
+    stepInvariants: model.stepInvariants ?? [],
     sometimes: model.sometimes,
     describe: model.describe.bind(model),
     isFinal,
@@ -135,6 +150,30 @@ export function withDefaults<S, A>(model: Model<S, A>): CompleteModel<S, A> {
     ...(model.symmetry === undefined ? {} : { symmetry: model.symmetry }),
     [COMPLETE]: true,
   };
+}
+
+/** The first property, in the model's order, that the step from `before` by `action` to
+ * `after` breaks: a step invariant, else an invariant of `after`. */
+export function brokenByStep<S, A>(model: CompleteModel<S, A>, before: S, action: A, after: S): { name: string; message: string } | undefined {
+  for (const inv of model.stepInvariants) {
+    const message = inv.check(before, action, after);
+    if (message !== undefined) return { name: inv.name, message };
+  }
+  return brokenIn(model, after);
+}
+
+/** The first invariant `state` breaks, in the model's order. */
+export function brokenIn<S>(model: Model<S, unknown> | AnyModel, state: S): { name: string; message: string } | undefined {
+  for (const inv of model.invariants) {
+    const message = inv.check(state);
+    if (message !== undefined) return { name: inv.name, message };
+  }
+  return undefined;
+}
+
+/** Whether `name` is one of the model's invariants or step invariants. */
+export function hasSafetyProperty(model: AnyModel, name: string): boolean {
+  return model.invariants.some((i) => i.name === name) || (model.stepInvariants ?? []).some((i) => i.name === name);
 }
 
 function isComplete<S, A>(model: Model<S, A>): model is CompleteModel<S, A> {
@@ -234,9 +273,11 @@ export interface ModelDefinition {
 }
 
 /** Names of every property a model checks, for `faultline list`. */
-export function propertyNames(model: AnyModel): { invariants: string[]; sometimes: string[] } {
+export function propertyNames(model: AnyModel): { invariants: string[]; stepInvariants?: string[]; sometimes: string[] } {
+  const steps = (model.stepInvariants ?? []).map((i) => i.name);
   return {
     invariants: model.invariants.map((i) => i.name),
+    ...(steps.length === 0 ? {} : { stepInvariants: steps }),
     sometimes: model.sometimes.map((w) => w.name),
   };
 }

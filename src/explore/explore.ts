@@ -91,7 +91,9 @@ export class Exploration implements SearchJob<ExploreResult> {
   private readonly witnessAt: number[];
   /** Violations in the order found: at most one of the expected property, then whatever
    * stopped the search. */
-  private readonly found: { property: string; kind: 'invariant' | 'deadlock'; message: string; index: number }[] = [];
+  /** Set by a step that broke an expected step invariant, for the state it reaches. */
+  private pruneTarget = false;
+  private readonly found: { property: string; kind: 'invariant' | 'deadlock'; message: string; index: number; k?: number }[] = [];
 
   constructor(
     private readonly model: AnyCompleteModel,
@@ -102,10 +104,33 @@ export class Exploration implements SearchJob<ExploreResult> {
     this.traversal = new Traversal(model, {
       visit: (state, index) => this.checkNewState(state, index),
       ...(this.checkDeadlock ? { expanding: (state: unknown, index: number, actions: readonly unknown[]) => actions.length === 0 && this.deadlockAt(state, index) } : {}),
+      // Step invariants are checked on every edge, including those to states already seen.
+      ...(model.stepInvariants.length > 0 ? { edge: (from: number, k: number, action: unknown, next: unknown, _to: number, fromState: unknown) => this.checkStep(fromState, action, next, from, k) } : {}),
     }, options);
   }
 
+  /** A step invariant broken by the step `k` of state `from` is reported with the path to
+   * `from` and that step; under BFS the first edge found breaking a property is a shortest one.
+   * Past an expected violation the search goes on, and the state the step reaches is not
+   * expanded if this step found it (as a state breaking an expected invariant is not). */
+  private checkStep(before: unknown, action: unknown, after: unknown, from: number, k: number): boolean {
+    this.pruneTarget = false;
+    let failed: { property: string; message: string }[] | undefined;
+    for (const inv of this.model.stepInvariants) {
+      const message = inv.check(before, action, after);
+      if (message !== undefined) (failed ??= []).push({ property: inv.name, message });
+    }
+    if (failed === undefined) return false;
+    const recorded = this.record(failed, from, k);
+    // As a state that breaks an expected invariant, the state this step reaches is not
+    // expanded when it is new (the edge is seen just before the state is stored).
+    this.pruneTarget = recorded === 'prune';
+    return recorded === true;
+  }
+
   private checkNewState(state: unknown, index: number): boolean | 'prune' {
+    const viaBrokenStep = this.pruneTarget;
+    this.pruneTarget = false;
     let failed: { property: string; message: string }[] | undefined;
     for (const inv of this.model.invariants) {
       const message = inv.check(state);
@@ -115,17 +140,27 @@ export class Exploration implements SearchJob<ExploreResult> {
     for (let w = 0; w < witnesses.length; w++) {
       if (this.witnessAt[w] < 0 && witnesses[w].holds(state)) this.witnessAt[w] = index;
     }
-    if (failed === undefined) return false;
+    if (failed === undefined) return viaBrokenStep ? 'prune' : false;
+    // Reached by a step that broke an expected step invariant: what else the step broke is
+    // part of the same violation (as for a state that breaks an expected invariant and others).
+    if (viaBrokenStep) return 'prune';
+    return this.record(failed, index);
+  }
+
+  /** Records what a state (or the step `k` out of it) broke: true stops the search, 'prune'
+   * goes on past an expected violation. */
+  private record(failed: readonly { property: string; message: string }[], index: number, k?: number): boolean | 'prune' {
     const expected = this.options.expectViolationOf ?? [];
     const continuing = this.options.continueAfterViolation === true;
+    const step = k === undefined ? {} : { k };
     const hit = failed.find((f) => expected.includes(f.property));
     if (hit === undefined && !continuing) {
-      this.found.push({ ...failed[0], kind: 'invariant', index });
+      this.found.push({ ...failed[0], kind: 'invariant', index, ...step });
       return true;
     }
     for (const f of continuing ? failed : [hit!]) {
       if (this.found.some((v) => v.property === f.property)) continue;
-      this.found.push({ ...f, kind: 'invariant', index });
+      this.found.push({ ...f, kind: 'invariant', index, ...step });
       const more = this.options.afterExpectedMax;
       if (!continuing && more !== undefined && this.found.length === 1) this.traversal.limitStates(this.traversal.distinctStates + more, 'afterExpectedMax');
     }
@@ -149,8 +184,8 @@ export class Exploration implements SearchJob<ExploreResult> {
     const t = this.traversal;
     const elapsedMs = t.elapsedMs;
     const distinct = t.distinctStates;
-    const violations: Violation[] = this.found.map((v) => {
-      const path = t.pathTo(v.index);
+    const violations: Violation[] = this.found.map(({ k, ...v }) => {
+      const path = k === undefined ? t.pathTo(v.index) : [...t.pathTo(v.index), k];
       return { ...v, steps: path.length - 1, path, run: replayPath(this.model, path) };
     });
     const expected = this.options.expectViolationOf ?? [];

@@ -5,7 +5,7 @@
 // whose JSON reports merge into the report of the whole campaign.
 
 import type { AnyModel } from '../core/model.ts';
-import { withDefaults } from '../core/model.ts';
+import { brokenByStep, brokenIn, withDefaults } from '../core/model.ts';
 import { replayPath, type Run } from './path.ts';
 import { prng } from '../core/prng.ts';
 
@@ -148,15 +148,12 @@ export function randomWalk(given: AnyModel, seed: number, runIndex: number, dept
   const witnesses = new Set<string>();
   const path: number[] = [0];
   let state = model.init[0];
-  const check = (): { property: string; message: string } | undefined => {
-    for (const inv of model.invariants) {
-      const message = inv.check(state);
-      if (message !== undefined) return { property: inv.name, message };
-    }
+  const check = (broken: { name: string; message: string } | undefined): { property: string; message: string } | undefined => {
+    if (broken !== undefined) return { property: broken.name, message: broken.message };
     for (const w of model.sometimes) if (w.holds(state)) witnesses.add(w.name);
     return undefined;
   };
-  let violation = check();
+  let violation = check(brokenIn(model, state));
   for (let depth = 0; depth < depthMax && violation === undefined; depth++) {
     const actions = model.actions(state);
     const weights = actions.map((a) => mix.pick(actionKind(model, a), model.isFault(a)));
@@ -168,9 +165,10 @@ export function randomWalk(given: AnyModel, seed: number, runIndex: number, dept
     const kind = actionKind(model, actions[k]);
     if (mix.faultCap.has(kind)) mix.faultCap.set(kind, mix.faultCap.get(kind)! - 1);
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    const before = state;
     state = model.step(state, actions[k]);
     path.push(k);
-    violation = check();
+    violation = check(brokenByStep(model, before, actions[k], state));
   }
   return { path, kinds, witnesses, violation };
 }

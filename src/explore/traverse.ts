@@ -101,8 +101,9 @@ export interface Visitor {
   expanding?(state: unknown, index: number, actions: readonly unknown[]): boolean;
   /** A successor was generated: `to` is its index (the parent's own for a step that changes
    * nothing; for a new state, the index it gets once stored, after this call), or -1 when a
-   * bound kept it out of the store. Engines that ask for edges are breadth-first (no DFS
-   * re-expansion) and pay for a lookup of every successor's index. */
+   * bound kept it out of the store. Engines that ask for edges pay for a lookup of every
+   * successor's index; depth-first under a depth bound, the edges of a state re-expanded
+   * (found again by a shorter path) are seen again. */
   edge?(from: number, k: number, action: unknown, next: unknown, to: number, fromState: unknown): boolean;
 }
 
@@ -653,8 +654,10 @@ export class Traversal {
       // a step an engine rejects does not count its target as a distinct state.
       const existing = store.find(this.fp[0], this.fp[1]);
       this.edgeTo(parent, k, action, next, existing >= 0 ? existing : store.size, parentState);
-      if (this.stopped || existing >= 0) return -1;
-      return this.visitNew(next, store.insert(this.fp[0], this.fp[1], parent, k, depth), depth);
+      if (this.stopped) return -1;
+      if (existing < 0) return this.visitNew(next, store.insert(this.fp[0], this.fp[1], parent, k, depth), depth);
+      // Depth-first under a depth bound, a state found again by a shorter path is re-expanded.
+      if (!revisitShallower || this.depthMax === Infinity) return -1;
     }
     if (revisitShallower && this.depthMax !== Infinity) {
       const inserted = store.insert(this.fp[0], this.fp[1], parent, k, depth);

@@ -9,7 +9,7 @@
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AnyCompleteModel, AnyModel, Params } from '../core/model.ts';
-import { InputError, withDefaults } from '../core/model.ts';
+import { hasSafetyProperty, InputError, withDefaults } from '../core/model.ts';
 import { canonicalJson } from '../core/data.ts';
 import type { Run } from '../explore/path.ts';
 
@@ -201,10 +201,11 @@ export function replayTrace(trace: TraceFile, file: string, build: ModelBuilder)
     throw at('the initial state differs from the recorded one (stale trace: the model changed)');
   }
   const states: unknown[] = [initial];
+  const actions: unknown[] = [];
   let state = initial;
   let early: string | undefined;
   trace.steps.forEach((step, i) => {
-    early ??= earlyFailure(model, trace, state, i);
+    early ??= earlyFailure(model, trace, states, actions);
     const wanted = canonicalJson(step.action);
     const action = model.actions(state).find((a) => canonicalJson(a) === wanted);
     if (action === undefined) {
@@ -222,16 +223,26 @@ export function replayTrace(trace: TraceFile, file: string, build: ModelBuilder)
       throw at(`step ${i + 1} (${step.label}): the state differs from the recorded one (stale trace: the model changed)`);
     }
     states.push(state);
+    actions.push(action);
   });
   if (early !== undefined) return { trace, model, states, reproduced: false, observed: early };
-  const { reproduced, observed } = judgeOutcome(model, trace, states);
+  const { reproduced, observed } = judgeOutcome(model, trace, states, actions);
   return { trace, model, states, reproduced, observed };
 }
 
-/** No invariant may fail before the last state: a violation trace that fails earlier is not
- * the run that was recorded, and a scenario must hold throughout. */
-function earlyFailure(model: AnyCompleteModel, trace: TraceFile, state: unknown, i: number): string | undefined {
+/** No invariant may fail before the last state, nor any step invariant before the last step: a
+ * violation trace that fails earlier is not the run that was recorded, and a scenario must hold
+ * throughout. `states` are those replayed so far, `actions` the steps between them. */
+function earlyFailure(model: AnyCompleteModel, trace: TraceFile, states: readonly unknown[], actions: readonly unknown[]): string | undefined {
   if (trace.outcome === 'witness') return undefined;
+  const i = states.length - 1;
+  const state = states[i];
+  if (i > 0) {
+    for (const inv of model.stepInvariants) {
+      const message = inv.check(states[i - 1], actions[i - 1], state);
+      if (message !== undefined) return `${inv.name} already fails at step ${i}: ${message}`;
+    }
+  }
   for (const inv of model.invariants) {
     const message = inv.check(state);
     if (message !== undefined) {
@@ -268,10 +279,12 @@ function judgeLiveness(model: AnyCompleteModel, trace: TraceFile, states: readon
   return { reproduced: ok, observed: ok ? `livelock: a ${cycle.length}-step cycle returns to the state after step ${start} without reaching the goal` : why };
 }
 
-function judgeOutcome(model: AnyCompleteModel, trace: TraceFile, states: readonly unknown[]): { reproduced: boolean; observed: string } {
-  const state = states[states.length - 1];
-  const failing = model.invariants
-    .map((inv) => ({ name: inv.name, message: inv.check(state) }))
+function judgeOutcome(model: AnyCompleteModel, trace: TraceFile, states: readonly unknown[], actions: readonly unknown[]): { reproduced: boolean; observed: string } {
+  const n = states.length - 1;
+  const state = states[n];
+  // The last step's step invariants (none for a trace without steps), then the last state's.
+  const ofStep = n === 0 ? [] : model.stepInvariants.map((inv) => ({ name: inv.name, message: inv.check(states[n - 1], actions[n - 1], state) }));
+  const failing = [...ofStep, ...model.invariants.map((inv) => ({ name: inv.name, message: inv.check(state) }))]
     .filter((x) => x.message !== undefined);
   switch (trace.outcome) {
     case 'violation': {
@@ -280,7 +293,7 @@ function judgeOutcome(model: AnyCompleteModel, trace: TraceFile, states: readonl
         const stuck = model.actions(state).length === 0 && !model.isFinal(state);
         return { reproduced: stuck, observed: stuck ? 'deadlock: no action is enabled' : 'the last state is not a deadlock' };
       }
-      if (!model.invariants.some((i) => i.name === trace.property)) {
+      if (!hasSafetyProperty(model, trace.property)) {
         return { reproduced: false, observed: `the model has no invariant named ${trace.property}` };
       }
       const hit = failing.find((x) => x.name === trace.property);
@@ -289,7 +302,7 @@ function judgeOutcome(model: AnyCompleteModel, trace: TraceFile, states: readonl
         reproduced: false,
         observed: failing.length > 0
           ? `${trace.property} holds; instead ${failing.map((f) => `${f.name}: ${f.message}`).join('; ')}`
-          : `${trace.property} holds in the last state`,
+          : `${trace.property} holds ${model.stepInvariants.some((i) => i.name === trace.property) ? 'on the last step' : 'in the last state'}`,
       };
     }
     case 'witness': {

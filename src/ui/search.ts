@@ -61,6 +61,8 @@ export function parseTarget(model: AnyCompleteModel, data: unknown): SearchTarge
 /** What a visitor found: the index of the state, and why it is the target. */
 interface Hit {
   index: number;
+  /** A step invariant broken by this step out of the state `index`. */
+  k?: number;
   why: string;
 }
 
@@ -78,6 +80,19 @@ function visitorFor(model: AnyCompleteModel, target: SearchTarget, checkDeadlock
           }
           return false;
         },
+        ...(model.stepInvariants.length > 0
+          ? {
+              edge: (from: number, k: number, action: unknown, next: unknown, _to: number, before: unknown) => {
+                for (const inv of model.stepInvariants) {
+                  const message = inv.check(before, action, next);
+                  if (message === undefined) continue;
+                  hit.value = { index: from, k, why: `${inv.name} violated: ${message}` };
+                  return true;
+                }
+                return false;
+              },
+            }
+          : {}),
         ...(checkDeadlock
           ? {
               expanding: (state: unknown, index: number, actions: readonly unknown[]) => {
@@ -142,7 +157,7 @@ export async function searchFrom(instance: Instance, path: readonly number[], ta
   const searched = `${stats.distinctStates.toLocaleString('en-US')} states searched`;
   const found = hit.value;
   if (found !== undefined) {
-    const extra = traversal.pathTo(found.index).slice(1);
+    const extra = [...traversal.pathTo(found.index).slice(1), ...(found.k === undefined ? [] : [found.k])];
     const where = extra.length === 0 ? 'here' : `${extra.length} step${extra.length === 1 ? '' : 's'} on`;
     return { found: true, path: [...path, ...extra], steps: extra.length, message: `${found.why} (${where}; ${searched})`, exhausted: false, boundsHit: [], ...stats };
   }

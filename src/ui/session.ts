@@ -98,7 +98,7 @@ export function modelInfo(instance: Instance): ModelInfo {
     variant: instance.variant.name,
     variantDescription: instance.variant.description,
     params: instance.params,
-    invariants: m.invariants.map((i) => i.name),
+    invariants: [...m.invariants, ...m.stepInvariants].map((i) => i.name),
     witnesses: m.sometimes.map((w) => w.name),
     ...(m.nodeIds === undefined ? {} : { nodeIds: m.nodeIds }),
     initialStates: m.init.length,
@@ -156,10 +156,18 @@ export function stateView(instance: Instance, path: readonly number[]): StateVie
     changes,
     changed: changes.map(changedPath),
     actions: enabled.map((a, index) => ({ index, label: model.describe(a), fault: model.isFault(a) })),
-    invariants: model.invariants.map((inv) => {
-      const message = inv.check(state);
-      return message === undefined ? { name: inv.name, ok: true } : { name: inv.name, ok: false, message };
-    }),
+    invariants: [
+      ...model.invariants.map((inv) => {
+        const message = inv.check(state);
+        return message === undefined ? { name: inv.name, ok: true } : { name: inv.name, ok: false, message };
+      }),
+      // A step invariant is judged on the step that led here (it holds before any step).
+      ...model.stepInvariants.map((inv) => {
+        const n = w.steps.length;
+        const message = n === 0 ? undefined : inv.check(w.states[n - 1], w.steps[n - 1].action, state);
+        return message === undefined ? { name: inv.name, ok: true } : { name: inv.name, ok: false, message };
+      }),
+    ],
     witnesses: model.sometimes.map((wit) => {
       const firstAt = w.states.findIndex((s) => wit.holds(s));
       return { name: wit.name, holds: wit.holds(state), ...(firstAt < 0 ? {} : { firstAt }) };
