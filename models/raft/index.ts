@@ -239,6 +239,20 @@ const MEMBERSHIP: Params = { servers: 4, termsMax: 3, electionsMax: 4, inTurn: 1
  * passes 1.5M states by depth 15. */
 const READS: Params = { clients: 2, requestsMax: 2, noop: 1, candidates: 2, synchronous: 1, partitionsMax: 1, quietInputs: 1, reads: 1 };
 
+/** The fault rows: each fault kind alone and in pairs, 3 servers, one client write, n1 and n2
+ * time out in a quiet network (synchronous; with asynchronous timers a single crash or loss
+ * takes the default's 1.1M states past 2.5M). */
+const FAULTS: Params = { synchronous: 1, candidates: 2 };
+const FAULT_ROWS: readonly { name: string; words: string; params: Params }[] = [
+  { name: 'drop', words: 'one lost message', params: { dropsMax: 1 } },
+  { name: 'duplicate', words: 'one duplicated message', params: { duplicatesMax: 1 } },
+  { name: 'crash', words: 'one crash and restart', params: { crashesMax: 1 } },
+  { name: 'partition', words: 'one partition (that may heal)', params: { partitionsMax: 1 } },
+  { name: 'drop-duplicate', words: 'one lost and one duplicated message', params: { dropsMax: 1, duplicatesMax: 1 } },
+  { name: 'crash-drop', words: 'one crash and one lost message', params: { crashesMax: 1, dropsMax: 1 } },
+  { name: 'crash-partition', words: 'one crash and one partition', params: { crashesMax: 1, partitionsMax: 1 } },
+];
+
 export const raftVariants: readonly VariantSpec[] = [
   { name: 'default', description: 'Raft: election, replication, commit of own-term entries, exactly-once clients', expect: { status: 'holds' } },
   {
@@ -397,6 +411,13 @@ export const raftDefinition: ModelDefinition = {
       params: READS,
       expect: { status: 'holds' },
     },
+    ...FAULT_ROWS.map((f) => ({
+      kind: 'safety' as const,
+      name: `faults-${f.name}`,
+      description: `${f.words}, one client write, n1 and n2 time out when no message can be delivered: every invariant holds`,
+      params: { ...FAULTS, ...f.params },
+      expect: { status: 'holds' as const },
+    })),
     {
       kind: 'safety',
       name: 'retry-answered-from-the-client-table',
