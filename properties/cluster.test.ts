@@ -352,6 +352,7 @@ describe('queue check and timeline', () => {
       nodes: ['n1', 'n2', 'n3'],
       operations: recorder.operations as readonly RecordedOperation<unknown, unknown>[],
       faults: [{ fault: { kind: 'partition', at: 5, durationMs: 20, node: 'n2' }, startedAt: 5, endedAt: 25 }],
+      faultsSkipped: 0,
       checks: [outcomeOf('linearizable', verdict, 2, 1)],
       durations: { startMs: 0, runMs: 0, recoverMs: 0, finalMs: 0, checkMs: 0, totalMs: 0 },
       describe: (o) => JSON.stringify(o.op),

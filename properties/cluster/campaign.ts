@@ -29,7 +29,7 @@ export async function campaign(options: Omit<CampaignOptions, 'log'>, name: stri
   const counts = outcomeCounts(report.operations);
   const d = report.durations;
   console.log(
-    `${name}: ${report.operations.length} operations (${counts.ok} ok, ${counts.fail} fail, ${counts.info} info), ${report.faults.length} faults; ` +
+    `${name}: ${report.operations.length} operations (${counts.ok} ok, ${counts.fail} fail, ${counts.info} info), ${report.faults.length} faults (${report.faultsSkipped} skipped); ` +
       `start ${(d.startMs / 1000).toFixed(1)} s, workload ${(d.runMs / 1000).toFixed(1)} s, recovery ${(d.recoverMs / 1000).toFixed(1)} s, total ${(d.totalMs / 1000).toFixed(1)} s`,
   );
   for (const c of report.checks) console.log(`  ${c.kind.padEnd(9)} ${c.name}: ${c.operations} operations in ${c.ms.toFixed(0)} ms${c.kind === 'ok' ? '' : `: ${c.explanation}`}`);

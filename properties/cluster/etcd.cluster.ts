@@ -16,6 +16,7 @@ describe('etcd 3.4 under kills, pauses and partitions', () => {
       { system: 'etcd', workload: 'register', reads: 'linearizable', seed: 7, timeMs: 15_000, nemesis: ['kill', 'pause', 'partition'], nodes: 3, workers: 6, opsMax: 30_000, opTimeoutMs: 1000 },
       'etcd-register-linearizable-7',
     );
+    expect(report.faultsSkipped, 'the workload ended before the nemesis schedule').toBe(0);
     expect(report.faults.map((f) => f.fault.kind)).toEqual(['kill', 'pause', 'partition']);
     expect(report.faults.every((f) => f.error === undefined && f.endedAt !== undefined)).toBe(true);
     expect(report.operations.length).toBeGreaterThan(500);

@@ -55,6 +55,8 @@ export interface CampaignReport {
   readonly nodes: readonly string[];
   readonly operations: readonly RecordedOperation<unknown, unknown>[];
   readonly faults: readonly FaultEpisode[];
+  /** Faults of the schedule never injected because the workload ended first (opsMax). */
+  readonly faultsSkipped: number;
   readonly checks: readonly CheckOutcome[];
   readonly durations: { readonly startMs: number; readonly runMs: number; readonly recoverMs: number; readonly finalMs: number; readonly checkMs: number; readonly totalMs: number };
   /** Describe an operation for the timeline. */
@@ -89,6 +91,7 @@ export async function runCampaign<Op, Res>(options: CampaignOptions, startedAt: 
   let recoverMs = 0;
   let finalMs = 0;
   let nemesis: Nemesis | undefined;
+  let faultsSkipped = 0;
   let failed = true;
   try {
     await plan.setup();
@@ -111,6 +114,8 @@ export async function runCampaign<Op, Res>(options: CampaignOptions, startedAt: 
     await faults;
     runMs = recorder.now() - recorderStart;
     log(`workload: ${recorder.operations.length} operations in ${(runMs / 1000).toFixed(1)} s`);
+    faultsSkipped = schedule.length - nemesis.episodes.length;
+    if (faultsSkipped > 0) log(`nemesis: ${faultsSkipped} of ${schedule.length} scheduled faults not injected: the workload reached --ops-max before them`);
     const recovering = performance.now();
     await plan.cluster.recover();
     recoverMs = performance.now() - recovering;
@@ -131,6 +136,7 @@ export async function runCampaign<Op, Res>(options: CampaignOptions, startedAt: 
     nodes: plan.cluster.nodes,
     operations: recorder.operations as readonly RecordedOperation<unknown, unknown>[],
     faults: nemesis?.episodes ?? [],
+    faultsSkipped,
     checks,
     durations: { startMs, runMs, recoverMs, finalMs, checkMs, totalMs: performance.now() - startedAt },
     describe: (op) => plan.describe(op.op as Op, op.result as Res | undefined),
