@@ -11,6 +11,7 @@ import { Codec } from '../src/core/codec.ts';
 import { twoPhase, type TwoPhaseAction, type TwoPhaseState } from '../models/twophase/index.ts';
 import { twoPcDefinition } from '../models/twopc/index.ts';
 import { resolveParams } from '../src/core/model.ts';
+import { findModel, findScenario, runCheck, scenarioCheck, variantCheck, type Outcome } from '../src/verify/index.ts';
 import { replayPath } from '../src/explore/path.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +135,21 @@ describe('symmetry reduction', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--symmetry needs a model that declares interchangeable ids/);
   });
+
+  it('check --all has symmetry rows: TwoPhase\'s and 2PC\'s default rows up to renaming, whose verdicts say they count orbits', () => {
+    const counts = (o: Outcome) => [o.summary.status, o.summary.distinctStates, o.summary.totalStates, o.summary.depth];
+    const rows = [['twophase', 'symmetric-rms'], ['twopc', 'symmetric-participants']].map(([model, scenario]) => {
+      const def = findModel(model);
+      const reduced = runCheck(scenarioCheck(def, findScenario(def, scenario)));
+      expect(reduced.matchesExpected).toBe(true);
+      expect(reduced.verdict).toMatch(/^holds \(exhausted\); distinct counts orbits of the 3 interchangeable (RMs|participants)$/);
+      return [counts(runCheck(variantCheck(def))), counts(reduced)];
+    });
+    expect(rows).toEqual([
+      [['holds', 288, 1_146, 11], ['holds', 80, 318, 11]],
+      [['holds', 576_587, 3_470_386, 23], ['holds', 99_821, 601_197, 23]],
+    ]);
+  }, 240_000);
 
   it('check --symmetry reports the orbits it explored', () => {
     const r = faultline('check', 'twophase', '--param', 'rm=5', '--symmetry');

@@ -365,5 +365,14 @@ export const twoPcDefinition: ModelDefinition = {
       params: { participants: 2, network: 1, duplicatesMax: 1, dropsMax: 1, crashesMax: 1 },
       expect: { status: 'holds' },
     },
+    {
+      // The default row up to renaming the participants (--symmetry): distinct states are orbits.
+      kind: 'safety',
+      name: 'symmetric-participants',
+      description: 'the default row with the participants interchangeable: one state per orbit, every invariant holds',
+      params: {},
+      symmetry: true,
+      expect: { status: 'holds' },
+    },
   ],
 };
