@@ -25,7 +25,7 @@ import { updateAt } from '../../src/core/data.ts';
 import { actorSystemSchema, schema, type Schema } from '../../src/core/schema.ts';
 import {
   boundRetransmission, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, describeMsg, everyoneDecided,
-  faultBudget, participantIds, recordDecision, toTCommit, type Decision, type ParticipantView,
+  faultBudget, participantIds, participantSymmetry, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from '../twopc/index.ts';
 
 export type Msg =
@@ -247,7 +247,7 @@ export function threePc(params: Params, variant: ThreePcVariant = 'default'): Ac
   });
   // Synchronous timeouts already wait for every deliverable message: no quiet rule needed.
   const bounded = network === 'set' ? model : boundRetransmission(model, { quiet: false });
-  return { ...bounded, schema: threePcSchema(params, ids) };
+  return { ...bounded, schema: threePcSchema(params, ids), symmetry: participantSymmetry<Node, Msg, Logged>(n, ['votes', 'preAcks', 'acks']) };
 }
 
 const DECISION = schema.enum('commit', 'abort');
@@ -340,6 +340,15 @@ export const threePcDefinition: ModelDefinition = {
       name: 'atomic-on-unordered-network',
       description: 'on the unordered network, with two duplicates and the coordinator crashing but no partition and no loss, 3PC keeps every invariant',
       params: { participants: 2, network: 1, duplicatesMax: 2, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      // atomic-under-coordinator-crash up to renaming the participants (--symmetry): orbits.
+      kind: 'safety',
+      name: 'symmetric-participants',
+      description: 'atomic-under-coordinator-crash with the participants interchangeable: one state per orbit, every invariant holds',
+      params: { partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+      symmetry: true,
       expect: { status: 'holds' },
     },
   ],
