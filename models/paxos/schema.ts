@@ -22,6 +22,11 @@ export function paxosSchema(cfg: PaxosConfig, faults: FaultBudget, reductions: R
   // Ballots are round * P + index with round <= ballotsMax (re-based rounds stay in the window,
   // absolute ones are capped), 0 for none.
   const ballots = cfg.ballotsMax * P;
+  const crashes = faults.crashesMax ?? 0;
+  const duplicates = faults.duplicatesMax ?? 0;
+  // Accepted messages an acceptor sends per ballot: one, and one more after each restart (a
+  // restart that forgot the vote accepts again).
+  const announced = A * ballots * (1 + crashes);
   const ballot = schema.int(0, (cfg.ballotsMax + 1) * P - 1);
   const value = schema.enum(...Array.from({ length: P }, (_, i) => ownValue(i)));
   const acc = schema.enum(...cfg.acceptorIds);
@@ -38,9 +43,8 @@ export function paxosSchema(cfg: PaxosConfig, faults: FaultBudget, reductions: R
   const acceptor = schema.record({ role: schema.literal('acceptor'), promised: ballot, accepted });
   const learner = schema.record({
     role: schema.literal('learner'),
-    // One per acceptor; the tally bug keeps every Accepted until it learns: one per acceptor
-    // and ballot, and the duplicates.
-    heard: schema.list(cfg.bugs.learnerCountsDuplicates ? A * ballots + (faults.duplicatesMax ?? 0) : A, schema.record({ acc, n: ballot, v: value })),
+    // One per acceptor; the tally bug keeps every Accepted until it learns, and the duplicates.
+    heard: schema.list(cfg.bugs.learnerCountsDuplicates ? announced + duplicates : A, schema.record({ acc, n: ballot, v: value })),
     learned: schema.union(schema.literal(null), value),
   });
   const msg = schema.union(
@@ -59,13 +63,17 @@ export function paxosSchema(cfg: PaxosConfig, faults: FaultBudget, reductions: R
     durable: () => schema.record({ promised: ballot, accepted }),
     timers: ['retry'],
     msg,
-    // Per proposer: a request to each acceptor and its reply, each with up to copiesMax copies
-    // from retransmissions; per learner, an Accepted from each acceptor and ballot; and the
-    // duplicates.
-    network: { kind: 'list', lengthMax: reductions.copiesMax * 2 * P * A + L * A * ballots + (faults.duplicatesMax ?? 0) },
+    // Requests: per proposer, acceptor and ballot of its own (at most ballotsMax live), a Prepare
+    // and an Accept, each with up to copiesMax copies (a retransmission adds none beyond that).
+    // Replies: one per request delivered, and a proposer retransmits only once the replies are
+    // in, but for its early timeouts. Per learner, the Accepted announcements. The duplicates.
+    network: {
+      kind: 'list',
+      lengthMax: 2 * P * A * cfg.ballotsMax * reductions.copiesMax * (2 + reductions.earlyTimeoutsMax) + L * announced + duplicates,
+    },
     dropsMax: faults.dropsMax ?? 0,
-    duplicatesMax: faults.duplicatesMax ?? 0,
-    crashesMax: faults.crashesMax ?? 0,
+    duplicatesMax: duplicates,
+    crashesMax: crashes,
     partitionsMax: faults.partitionsMax ?? 0,
   });
   const accs = schema.set(acc);
