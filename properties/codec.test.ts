@@ -188,6 +188,13 @@ describe('the packed explorer', () => {
     }
   }, 600_000);
 
+  it('2PC\'s and 3PC\'s schemas leave room for a decision sent again by every restart of the coordinator (4 restarts, unordered network)', () => {
+    const given = { participants: 1, network: 1, crashesMax: 4, crashCoordinatorOnly: 1, partitionsMax: 0 };
+    const figuresOf = (def: ModelDefinition, codec: 'object' | 'packed') =>
+      figures(explore(def.create(resolveParams(def, given), 'default'), { codec, continueAfterViolation: true, verifyCodec: codec === 'packed' }));
+    for (const def of [twoPcDefinition, threePcDefinition]) expect(figuresOf(def, 'packed')).toEqual(figuresOf(def, 'object'));
+  });
+
   it('a schema that leaves out tmPrepared is caught at once, naming the field, instead of merging TwoPhase states', () => {
     // Without the check TwoPhase with 5 RMs would report 1,267 states instead of 8,832.
     const model = twoPhase(5);

@@ -255,9 +255,9 @@ const DECISION = schema.enum('commit', 'abort');
 /** The bounded shape of a 3PC state (core/schema.ts), for the packed explorer. As 2PC's
  * (models/twopc/index.ts twoPcSchema), bounds are room to spare, not proofs: a value past one is
  * a model error naming it. A participant applies at most two decisions before NoReversal stops
- * the search there; on the unordered network a message has at most 3 + 2 * duplicatesMax
- * copies in flight, the bound 2PC's Acks need (3PC's are fewer: PreCommit and the votes are
- * never retransmitted, and a decision is resent only without a copy in flight). */
+ * the search there; on the unordered network a message has at most 3 + crashesMax +
+ * 2 * duplicatesMax copies in flight, the bound 2PC's decisions and Acks need (PreCommit and the
+ * votes are never retransmitted, and a decision is resent only without a copy in flight). */
 export function threePcSchema(params: Params, ids: readonly string[]): Schema {
   const n = params.participants;
   const participant = schema.record({
@@ -284,7 +284,7 @@ export function threePcSchema(params: Params, ids: readonly string[]): Schema {
     durable: (i) => (i === 0 ? schema.record({ decision: schema.enum('commit', 'abort', 'precommit') }) : participant),
     timers: ['docommit-wait', 'precommit-wait', 'preack', 'resend', 'vote'],
     msg,
-    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + 2 * params.duplicatesMax,
+    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + params.crashesMax + 2 * params.duplicatesMax,
     dropsMax: params.dropsMax,
     duplicatesMax: params.duplicatesMax,
     crashesMax: params.crashesMax,

@@ -222,10 +222,12 @@ const DECISION = schema.enum('commit', 'abort');
 /** The bounded shape of a 2PC state (core/schema.ts), for the packed explorer. Bounds are
  * room to spare, not proofs: a value past one is a model error naming it, never a merged state.
  * A participant applies at most two decisions before NoReversal stops the search there; a
- * message has one copy in flight on the set network, and on the unordered one Acks pile up
- * (one per decision delivered: resent, duplicated, or, with the heuristic-abort bug, taken on
- * a timeout): every row explored has at most 2 + duplicatesMax copies, 3 + duplicatesMax with
- * that bug; the schema allows 3 + 2 * duplicatesMax. */
+ * message has one copy in flight on the set network. On the unordered one a decision is sent
+ * once, again by every restart of the coordinator, and duplicated; a retransmission adds no
+ * copy of one in flight; Acks pile up one per decision delivered (and, with the heuristic-abort
+ * bug, one taken on a timeout): at most 2 + crashesMax + duplicatesMax copies of a message; the
+ * schema allows 3 + crashesMax + 2 * duplicatesMax (without crashesMax, a coordinator
+ * restarted four times put a fourth Abort in flight: a model error). */
 export function twoPcSchema(params: Params, ids: readonly string[]): Schema {
   const n = params.participants;
   const participant = schema.record({
@@ -254,7 +256,7 @@ export function twoPcSchema(params: Params, ids: readonly string[]): Schema {
     durable: (i) => (i === 0 ? schema.record({ decision: DECISION }) : participant),
     timers: ['decision', 'resend', 'vote'],
     msg,
-    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + 2 * params.duplicatesMax,
+    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + params.crashesMax + 2 * params.duplicatesMax,
     dropsMax: params.dropsMax,
     duplicatesMax: params.duplicatesMax,
     crashesMax: params.crashesMax,
