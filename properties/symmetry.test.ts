@@ -176,4 +176,13 @@ describe('symmetry reduction', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/symmetry: 314 orbits of the 5 interchangeable RMs explored/);
   });
+
+  it('a symmetry row checked on its own says it counts orbits, in text and in JSON', () => {
+    const text = faultline('check', 'twophase', '--scenario', 'symmetric-rms');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('result:     holds (exhausted); distinct counts orbits of the 3 interchangeable RMs');
+    expect(text.stdout).toContain('symmetry: 80 orbits of the 3 interchangeable RMs explored');
+    const json = JSON.parse(faultline('check', 'twophase', '--scenario', 'symmetric-rms', '--json').stdout);
+    expect([json.distinctStates, json.symmetry, json.verdict]).toEqual([80, { ids: 'RMs', size: 3 }, 'holds (exhausted); distinct counts orbits of the 3 interchangeable RMs']);
+  });
 });
