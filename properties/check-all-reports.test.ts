@@ -162,14 +162,14 @@ describe('check --all --jobs', () => {
     const two = faultline('check', '--all', '--only', SMALL, '--jobs', '2', '--json');
     expect([one.code, two.code]).toEqual([0, 0]);
     expect(rowsOf(two.stdout)).toEqual(rowsOf(one.stdout));
-    expect(rowsOf(one.stdout)).toHaveLength(13);
+    expect(rowsOf(one.stdout)).toHaveLength(14);
     // The text table prints the rows in the same order, each row once.
     const text2 = faultline('check', '--all', '--only', SMALL, '--jobs', '2');
     const shown = text2.stdout.split('\n').filter((l) => / (ok|FAIL) {2}/.test(l)).map((l) => `${l.slice(0, 15).trim()} ${l.slice(16, 66).trim()}`);
     const sequential = (JSON.parse(one.stdout) as { results: { model: string; variant: string; scenario?: string; kind: string }[] }).results;
     expect(shown).toEqual(sequential.map((x) => `${x.model} ${x.scenario === undefined ? x.variant : `${x.kind}: ${x.scenario}`}`));
     expect(text2.stdout).toContain('(2 worker processes)');
-    expect(text2.stdout).toContain('13 checks, 13 as expected, 0 cut by a bound (not verified), 0 not as expected');
+    expect(text2.stdout).toContain('14 checks, 14 as expected, 0 cut by a bound (not verified), 0 not as expected');
   });
 
   it('--only runs the named models in the registry\'s order', () => {
@@ -224,10 +224,10 @@ describe('check --junit', () => {
     const r = faultline('check', '--all', '--only', SMALL, '--jobs', '2', '--junit', file);
     expect(r.code).toBe(0);
     const xml = parseXml(readFileSync(file, 'utf8'));
-    expect([xml.name, xml.attrs.tests, xml.attrs.failures, xml.attrs.errors, xml.attrs.skipped]).toEqual(['testsuites', '13', '0', '0', '0']);
+    expect([xml.name, xml.attrs.tests, xml.attrs.failures, xml.attrs.errors, xml.attrs.skipped]).toEqual(['testsuites', '14', '0', '0', '0']);
     expect(all(xml, 'testsuite').map((s) => s.attrs.name)).toEqual(['tcommit', 'twophase', 'cache-cluster']);
     const cases = all(xml, 'testcase');
-    expect(cases).toHaveLength(13);
+    expect(cases).toHaveLength(14);
     expect(cases[0].attrs).toMatchObject({ classname: 'tcommit', name: 'default' });
     expect(cases.map((c) => c.attrs.name)).toContain('refinement: refines-tcommit');
     for (const c of cases) expect(Number(c.attrs.time)).toBeGreaterThanOrEqual(0);

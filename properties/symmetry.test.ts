@@ -10,7 +10,9 @@ import { Canonicalizer } from '../src/explore/symmetry.ts';
 import { Codec } from '../src/core/codec.ts';
 import { twoPhase, type TwoPhaseAction, type TwoPhaseState } from '../models/twophase/index.ts';
 import { twoPcDefinition } from '../models/twopc/index.ts';
+import { threePcDefinition } from '../models/threepc/index.ts';
 import { resolveParams } from '../src/core/model.ts';
+import { findModel, findScenario, runCheck, scenarioCheck, variantCheck, type Outcome } from '../src/verify/index.ts';
 import { replayPath } from '../src/explore/path.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +95,22 @@ describe('symmetry reduction', () => {
     expect(counts).toEqual([[10460, 5300], [23474, 11878]]);
   }, 120_000);
 
+  it('3PC with its participants interchangeable explores exactly the brute-force number of orbits', () => {
+    const counts: number[][] = [];
+    const rows: Record<string, number>[] = [
+      { participants: 3, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+      { participants: 2, network: 1, duplicatesMax: 1, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+    ];
+    for (const given of rows) {
+      const model = threePcDefinition.create(resolveParams(threePcDefinition, given), 'default');
+      const r = explore(model, { symmetry: true });
+      expect(r.status).toBe('holds');
+      expect(r.distinctStates).toBe(bruteForceOrbits(model));
+      counts.push([explore(model).distinctStates, r.distinctStates]);
+    }
+    expect(counts).toEqual([[36_897, 6_728], [10_891, 5_512]]);
+  }, 240_000);
+
   it('sorting by the key first names the same orbits as trying every order of the ids', () => {
     // Without a key every order of the RMs is tried; with it, only orders among ties. The two
     // may pick different representatives, but must split the states into the same orbits.
@@ -135,9 +153,36 @@ describe('symmetry reduction', () => {
     expect(r.stderr).toMatch(/--symmetry needs a model that declares interchangeable ids/);
   });
 
+  it('check --all has symmetry rows: TwoPhase\'s and 2PC\'s default rows and 3PC\'s atomic-under-coordinator-crash up to renaming, whose verdicts say they count orbits', () => {
+    const counts = (o: Outcome) => [o.summary.status, o.summary.distinctStates, o.summary.totalStates, o.summary.depth];
+    const rows = [['twophase', 'symmetric-rms'], ['twopc', 'symmetric-participants'], ['threepc', 'symmetric-participants']].map(([model, scenario]) => {
+      const def = findModel(model);
+      const reduced = runCheck(scenarioCheck(def, findScenario(def, scenario)));
+      expect(reduced.matchesExpected).toBe(true);
+      expect(reduced.verdict).toMatch(/^holds \(exhausted\); distinct counts orbits of the 3 interchangeable (RMs|participants)$/);
+      // 3PC's default row violates Atomicity (a partition): its symmetric row is atomic-under-coordinator-crash's.
+      const plain = model === 'threepc' ? scenarioCheck(def, findScenario(def, 'atomic-under-coordinator-crash')) : variantCheck(def);
+      return [counts(runCheck(plain)), counts(reduced)];
+    });
+    expect(rows).toEqual([
+      [['holds', 288, 1_146, 11], ['holds', 80, 318, 11]],
+      [['holds', 576_587, 3_470_386, 23], ['holds', 99_821, 601_197, 23]],
+      [['holds', 36_897, 149_004, 27], ['holds', 6_728, 27_014, 27]],
+    ]);
+  }, 240_000);
+
   it('check --symmetry reports the orbits it explored', () => {
     const r = faultline('check', 'twophase', '--param', 'rm=5', '--symmetry');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/symmetry: 314 orbits of the 5 interchangeable RMs explored/);
+  });
+
+  it('a symmetry row checked on its own says it counts orbits, in text and in JSON', () => {
+    const text = faultline('check', 'twophase', '--scenario', 'symmetric-rms');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('result:     holds (exhausted); distinct counts orbits of the 3 interchangeable RMs');
+    expect(text.stdout).toContain('symmetry: 80 orbits of the 3 interchangeable RMs explored');
+    const json = JSON.parse(faultline('check', 'twophase', '--scenario', 'symmetric-rms', '--json').stdout);
+    expect([json.distinctStates, json.symmetry, json.verdict]).toEqual([80, { ids: 'RMs', size: 3 }, 'holds (exhausted); distinct counts orbits of the 3 interchangeable RMs']);
   });
 });

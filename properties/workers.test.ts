@@ -82,7 +82,7 @@ describe('parallel breadth-first search', () => {
     const r = faultline('check', 'twophase', '--param', 'rm=5', '--workers', '2');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('8,832 distinct, 58,146 total, depth 17');
-    for (const args of [['twophase', '--workers', '0'], ['paxos', '--workers', '2']]) {
+    for (const args of [['twophase', '--workers', '0'], ['paxos-tla', '--workers', '2']]) {
       const bad = faultline('check', ...args);
       expect(bad.code).toBe(2);
       expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -90,6 +90,7 @@ import {
   type PaxosMsg,
   type PaxosNode,
 } from './nodes.ts';
+import { paxosSchema } from './schema.ts';
 
 export type Sys = SystemState<PaxosNode, PaxosMsg, AcceptorDurable, never, never>;
 export type PaxosAction = SystemAction<PaxosMsg>;
@@ -307,6 +308,7 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, reductions: R
   ];
 
   const chosen = (s: PaxosState) => s.ghost.chosen.length > 0;
+  const schema = paxosSchema(cfg, faults, reductions);
   // Witnesses that need two proposers or a learner are asked only when the configuration has
   // them, so that a clean result at learners=0 (the fault scenarios) is not reported vacuous.
   const sometimes: Witness<PaxosState>[] = [
@@ -345,6 +347,7 @@ export function paxosSystem(cfg: PaxosConfig, faults: FaultBudget, reductions: R
     goal: chosen,
     config: cfg,
     nodeIds: inner.nodeIds,
+    ...(schema === undefined ? {} : { schema }),
   };
 }
 

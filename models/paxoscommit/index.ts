@@ -6,6 +6,8 @@
 
 import type { Invariant, Model, ModelDefinition, Params, Witness } from '../../src/core/model.ts';
 import { setAdd, setHas, updateAt, type SortedSet } from '../../src/core/data.ts';
+import { Codec, SchemaError } from '../../src/core/codec.ts';
+import { schema, type Schema } from '../../src/core/schema.ts';
 import { allDecided, commitOnlyIfAllPrepared, rmName, tCommit, tcConsistent, tcInstance, type RMState } from '../tcommit/index.ts';
 
 export type InstanceValue = 'prepared' | 'aborted';
@@ -262,7 +264,44 @@ export function paxosCommit(
     isFinal: () => false,
     // Liveness: the transaction is over when every RM has committed or aborted.
     goal: allDecided,
+    ...packable(paxosCommitSchema(config)),
   };
+}
+
+/** The state's shape, straight from PaxosCommit.tla's PCTypeOK: rmState, aState (mbal in
+ * Ballot, bal in Ballot \cup {-1}) and msgs, a set over the spec's Message (one bit per
+ * message). */
+export function paxosCommitSchema(config: PaxosCommitConfig): Schema {
+  const { rmCount, acceptorCount, ballotCount } = config;
+  const ins = schema.int(0, rmCount - 1);
+  const acc = schema.int(0, acceptorCount - 1);
+  const bal = schema.int(0, ballotCount - 1);
+  const value = schema.enum('prepared', 'aborted');
+  const message = schema.union(
+    schema.record({ type: schema.literal('phase1a'), ins, bal }),
+    schema.record({ type: schema.literal('phase1b'), ins, mbal: bal, bal: schema.int(-1, ballotCount - 1), val: schema.enum('prepared', 'aborted', 'none'), acc }),
+    schema.record({ type: schema.literal('phase2a'), ins, bal, val: value }),
+    schema.record({ type: schema.literal('phase2b'), acc, ins, bal, val: value }),
+    schema.record({ type: schema.literal('Commit') }),
+    schema.record({ type: schema.literal('Abort') }),
+  );
+  return schema.record({
+    rmState: schema.array(rmCount, schema.enum('working', 'prepared', 'committed', 'aborted')),
+    aState: schema.array(rmCount, schema.array(acceptorCount, schema.record({ mbal: bal, bal: schema.int(-1, ballotCount - 1), val: schema.enum('prepared', 'aborted', 'none') }))),
+    msgs: schema.set(message),
+  });
+}
+
+/** The schema when the codec can pack it: large configurations (e.g. 8 RMs, 7 acceptors and 8
+ * ballots) have more possible messages than a set's bitmap may cover, and keep the object path. */
+function packable(s: Schema): { schema?: Schema } {
+  try {
+    new Codec(s);
+    return { schema: s };
+  } catch (e) {
+    if (e instanceof SchemaError) return {};
+    throw e;
+  }
 }
 
 function paxosCommitInvariants(config: PaxosCommitConfig): Invariant<PaxosCommitState>[] {

@@ -22,9 +22,10 @@ import type { ModelDefinition, Params } from '../../src/core/model.ts';
 import { tCommit } from '../tcommit/index.ts';
 import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, type NodeInput, type NodeSpec } from '../../src/core/actors.ts';
 import { updateAt } from '../../src/core/data.ts';
+import { actorSystemSchema, schema, type Schema } from '../../src/core/schema.ts';
 import {
   boundRetransmission, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, describeMsg, everyoneDecided,
-  faultBudget, participantIds, recordDecision, toTCommit, type Decision, type ParticipantView,
+  faultBudget, participantIds, participantSymmetry, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from '../twopc/index.ts';
 
 export type Msg =
@@ -245,7 +246,50 @@ export function threePc(params: Params, variant: ThreePcVariant = 'default'): Ac
     describeMessage: describeMsg,
   });
   // Synchronous timeouts already wait for every deliverable message: no quiet rule needed.
-  return network === 'set' ? model : boundRetransmission(model, { quiet: false });
+  const bounded = network === 'set' ? model : boundRetransmission(model, { quiet: false });
+  return { ...bounded, schema: threePcSchema(params, ids), symmetry: participantSymmetry<Node, Msg, Logged>(n, ['votes', 'preAcks', 'acks']) };
+}
+
+const DECISION = schema.enum('commit', 'abort');
+
+/** The bounded shape of a 3PC state (core/schema.ts), for the packed explorer. As 2PC's
+ * (models/twopc/index.ts twoPcSchema), bounds are room to spare, not proofs: a value past one is
+ * a model error naming it. A participant applies at most two decisions before NoReversal stops
+ * the search there; on the unordered network a message has at most 3 + crashesMax +
+ * 2 * duplicatesMax copies in flight, the bound 2PC's decisions and Acks need (PreCommit and the
+ * votes are never retransmitted, and a decision is resent only without a copy in flight). */
+export function threePcSchema(params: Params, ids: readonly string[]): Schema {
+  const n = params.participants;
+  const participant = schema.record({
+    role: schema.literal('participant'),
+    status: schema.enum('working', 'asked', 'uncertain', 'precommitted', 'committed', 'aborted'),
+    vote: schema.optional(schema.enum('yes', 'no')),
+    applied: schema.list(3, DECISION),
+  });
+  const coordinator = schema.record({
+    role: schema.literal('coordinator'),
+    phase: schema.enum('collecting', 'precommitting', 'deciding', 'done'),
+    decision: schema.optional(DECISION),
+    votes: schema.array(n, schema.enum(null, 'yes', 'no')),
+    preAcks: schema.array(n, schema.bool()),
+    acks: schema.array(n, schema.bool()),
+  });
+  const msg = schema.union(
+    ...['CanCommit', 'PreCommit', 'PreAck', 'DoCommit', 'Abort', 'Ack'].map((type) => schema.record({ type: schema.literal(type) })),
+    schema.record({ type: schema.literal('Vote'), vote: schema.enum('yes', 'no') }),
+  );
+  return actorSystemSchema({
+    nodeIds: ids,
+    node: (i) => (i === 0 ? coordinator : participant),
+    durable: (i) => (i === 0 ? schema.record({ decision: schema.enum('commit', 'abort', 'precommit') }) : participant),
+    timers: ['docommit-wait', 'precommit-wait', 'preack', 'resend', 'vote'],
+    msg,
+    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + params.crashesMax + 2 * params.duplicatesMax,
+    dropsMax: params.dropsMax,
+    duplicatesMax: params.duplicatesMax,
+    crashesMax: params.crashesMax,
+    partitionsMax: params.partitionsMax,
+  });
 }
 
 export const threePcDefinition: ModelDefinition = {
@@ -296,6 +340,15 @@ export const threePcDefinition: ModelDefinition = {
       name: 'atomic-on-unordered-network',
       description: 'on the unordered network, with two duplicates and the coordinator crashing but no partition and no loss, 3PC keeps every invariant',
       params: { participants: 2, network: 1, duplicatesMax: 2, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      // atomic-under-coordinator-crash up to renaming the participants (--symmetry): orbits.
+      kind: 'safety',
+      name: 'symmetric-participants',
+      description: 'atomic-under-coordinator-crash with the participants interchangeable: one state per orbit, every invariant holds',
+      params: { partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
+      symmetry: true,
       expect: { status: 'holds' },
     },
   ],

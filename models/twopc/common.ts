@@ -6,6 +6,7 @@ import type { Invariant, ParamSpec, Witness } from '../../src/core/model.ts';
 import { InputError } from '../../src/core/model.ts';
 import type { ActorModel, FaultBudget, NetworkSemantics, SystemAction, SystemState } from '../../src/core/actors.ts';
 import { compareValues } from '../../src/core/data.ts';
+import type { Symmetry } from '../../src/core/schema.ts';
 
 export type Decision = 'commit' | 'abort';
 
@@ -215,4 +216,68 @@ export function toTCommit(sys: unknown): { rmState: string[] } {
     return v?.vote === 'yes' ? 'prepared' : 'working';
   });
   return { rmState };
+}
+
+/** The participants are interchangeable: renaming them moves their node slots, the
+ * coordinator's arrays indexed by participant (`perParticipant`: 2PC's votes and acks, 3PC's
+ * preAcks too), the ends of envelopes and the partition's side. Node 0 is the coordinator. */
+export function participantSymmetry<N extends ParticipantView | { readonly role: 'coordinator' }, M extends { readonly type: string; readonly vote?: string }, D>(
+  n: number,
+  perParticipant: readonly string[],
+): Symmetry<SystemState<N, M, D, never, never>> {
+  type System = SystemState<N, M, D, never, never>;
+  const ids = participantIds(n);
+  const index = (id: string) => Number(id.slice(1)) - 1;
+  const arrays = (c: N) => c as unknown as Readonly<Record<string, readonly unknown[]>>;
+  const permuteCoordinator = (c: N, perm: readonly number[]): N => {
+    const out: Record<string, unknown> = { ...c };
+    for (const f of perParticipant) {
+      const from = arrays(c)[f];
+      const to = new Array<unknown>(from.length);
+      for (let i = 0; i < from.length; i++) to[perm[i]] = from[i];
+      out[f] = to;
+    }
+    return out as unknown as N;
+  };
+  return {
+    name: 'participants',
+    size: n,
+    permute: (sys, perm) => {
+      const rename = (id: string) => (id === COORDINATOR ? id : ids[perm[index(id)]]);
+      const nodes = new Array<System['nodes'][number]>(n + 1);
+      const coord = sys.nodes[0];
+      nodes[0] = coord.state === undefined || coord.state.role !== 'coordinator' ? coord : { ...coord, state: permuteCoordinator(coord.state, perm) };
+      for (let i = 0; i < n; i++) nodes[1 + perm[i]] = sys.nodes[1 + i];
+      const network = sys.network.map((e) => ({ from: rename(e.from), to: rename(e.to), msg: e.msg })).sort(compareValues);
+      const partition = sys.partition === undefined ? undefined : sys.partition.map(rename).sort(compareValues);
+      return { ...sys, nodes, network, partition };
+    },
+    // A participant's part of the state: its slot, its entries at the coordinator, the
+    // messages to and from it, its side of a partition (equal parts, equal keys).
+    key: (sys, i) => {
+      const id = ids[i];
+      const slot = sys.nodes[1 + i];
+      const c = sys.nodes[0].state;
+      let text = `${participantText(slot.state)}/${participantText(slot.durable)}/${slot.timers.join()}/`;
+      if (c !== undefined && c.role === 'coordinator') for (const f of perParticipant) text += `${arrays(c)[f][i]}/`;
+      for (const e of sys.network) {
+        if (e.from === id || e.to === id) text += `${e.from === id ? '>' : '<'}${e.msg.type}${e.msg.type === 'Vote' ? e.msg.vote : ''},`;
+      }
+      return stringHash(`${text}/${sys.partition?.includes(id) ?? '-'}`);
+    },
+  };
+}
+
+function participantText(p: unknown): string {
+  if (p === undefined) return '-';
+  const v = p as Partial<ParticipantView>;
+  if (v.role !== 'participant') return '?';
+  return `${v.status},${v.vote},${v.applied!.join()}`;
+}
+
+/** FNV-1a: equal parts get equal keys; unequal ones that collide only tie (still exact). */
+function stringHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }

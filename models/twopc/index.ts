@@ -12,11 +12,11 @@
 import type { ModelDefinition, Params } from '../../src/core/model.ts';
 import { tCommit } from '../tcommit/index.ts';
 import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, type NodeInput, type NodeSpec, type SystemState } from '../../src/core/actors.ts';
-import { compareValues, updateAt } from '../../src/core/data.ts';
-import { actorSystemSchema, schema, type Schema, type Symmetry } from '../../src/core/schema.ts';
+import { updateAt } from '../../src/core/data.ts';
+import { actorSystemSchema, schema, type Schema } from '../../src/core/schema.ts';
 import {
   boundRetransmission, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, everyoneDecided, faultBudget,
-  participantIds, recordDecision, toTCommit, type Decision, type ParticipantView,
+  participantIds, participantSymmetry, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from './common.ts';
 
 export * from './common.ts';
@@ -210,65 +210,11 @@ export function twoPc(params: Params, variant: TwoPcVariant = 'default'): ActorM
   const bounded = network === 'set' ? model : boundRetransmission(model, { quiet: true });
   // The counts-votes bug files a vote by arrival, not by sender: its participants are not
   // interchangeable.
-  return { ...bounded, schema: twoPcSchema(params, ids), ...(variant === 'coordinator-counts-votes' ? {} : { symmetry: participantSymmetry(n) }) };
-}
-
-type System = SystemState<Node, Msg, Durable, never, never>;
-
-/** The participants are interchangeable: renaming them moves their node slots, the
- * coordinator's votes and acks, the ends of envelopes and the partition's side. */
-export function participantSymmetry(n: number): Symmetry<System> {
-  const ids = participantIds(n);
   return {
-    name: 'participants',
-    size: n,
-    permute: (sys, perm) => {
-      const rename = (id: string) => (id === COORDINATOR ? id : ids[perm[participantIndex(id)]]);
-      const nodes = new Array<System['nodes'][number]>(n + 1);
-      const coord = sys.nodes[0];
-      nodes[0] = coord.state === undefined || coord.state.role !== 'coordinator' ? coord : { ...coord, state: permuteCoordinator(coord.state, perm) };
-      for (let i = 0; i < n; i++) nodes[1 + perm[i]] = sys.nodes[1 + i];
-      const network = sys.network.map((e) => ({ from: rename(e.from), to: rename(e.to), msg: e.msg })).sort(compareValues);
-      const partition = sys.partition === undefined ? undefined : sys.partition.map(rename).sort(compareValues);
-      return { ...sys, nodes, network, partition };
-    },
-    // A participant's part of the state: its slot, its vote and ack at the coordinator, the
-    // messages to and from it, its side of a partition (equal parts, equal keys).
-    key: (sys, i) => {
-      const id = ids[i];
-      const slot = sys.nodes[1 + i];
-      const c = sys.nodes[0].state;
-      let text = `${participantText(slot.state)}/${participantText(slot.durable)}/${slot.timers.join()}/`;
-      if (c !== undefined && c.role === 'coordinator') text += `${c.votes[i]}/${c.acks[i]}/`;
-      for (const e of sys.network) {
-        if (e.from === id || e.to === id) text += `${e.from === id ? '>' : '<'}${e.msg.type}${e.msg.type === 'Vote' ? e.msg.vote : ''},`;
-      }
-      return stringHash(`${text}/${sys.partition?.includes(id) ?? '-'}`);
-    },
+    ...bounded,
+    schema: twoPcSchema(params, ids),
+    ...(variant === 'coordinator-counts-votes' ? {} : { symmetry: participantSymmetry<Node, Msg, Durable>(n, ['votes', 'acks']) }),
   };
-}
-
-function participantText(p: Node | Durable | undefined): string {
-  if (p === undefined) return '-';
-  if (!('role' in p) || p.role !== 'participant') return '?';
-  return `${p.status},${p.vote},${p.applied.join()}`;
-}
-
-function permuteCoordinator(c: Coordinator, perm: readonly number[]): Coordinator {
-  const votes = new Array<Coordinator['votes'][number]>(c.votes.length);
-  const acks = new Array<boolean>(c.acks.length);
-  for (let i = 0; i < c.votes.length; i++) {
-    votes[perm[i]] = c.votes[i];
-    acks[perm[i]] = c.acks[i];
-  }
-  return { ...c, votes, acks };
-}
-
-/** FNV-1a: equal parts get equal keys; unequal ones that collide only tie (still exact). */
-function stringHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 const DECISION = schema.enum('commit', 'abort');
@@ -276,10 +222,12 @@ const DECISION = schema.enum('commit', 'abort');
 /** The bounded shape of a 2PC state (core/schema.ts), for the packed explorer. Bounds are
  * room to spare, not proofs: a value past one is a model error naming it, never a merged state.
  * A participant applies at most two decisions before NoReversal stops the search there; a
- * message has one copy in flight on the set network, and on the unordered one Acks pile up
- * (one per decision delivered: resent, duplicated, or, with the heuristic-abort bug, taken on
- * a timeout): every row explored has at most 2 + duplicatesMax copies, 3 + duplicatesMax with
- * that bug; the schema allows 3 + 2 * duplicatesMax. */
+ * message has one copy in flight on the set network. On the unordered one a decision is sent
+ * once, again by every restart of the coordinator, and duplicated; a retransmission adds no
+ * copy of one in flight; Acks pile up one per decision delivered (and, with the heuristic-abort
+ * bug, one taken on a timeout): at most 2 + crashesMax + duplicatesMax copies of a message; the
+ * schema allows 3 + crashesMax + 2 * duplicatesMax (without crashesMax, a coordinator
+ * restarted four times put a fourth Abort in flight: a model error). */
 export function twoPcSchema(params: Params, ids: readonly string[]): Schema {
   const n = params.participants;
   const participant = schema.record({
@@ -308,7 +256,7 @@ export function twoPcSchema(params: Params, ids: readonly string[]): Schema {
     durable: (i) => (i === 0 ? schema.record({ decision: DECISION }) : participant),
     timers: ['decision', 'resend', 'vote'],
     msg,
-    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + 2 * params.duplicatesMax,
+    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + params.crashesMax + 2 * params.duplicatesMax,
     dropsMax: params.dropsMax,
     duplicatesMax: params.duplicatesMax,
     crashesMax: params.crashesMax,
@@ -363,6 +311,15 @@ export const twoPcDefinition: ModelDefinition = {
       name: 'atomic-on-unordered-network',
       description: 'on the unordered network, with a duplicate, a lost message and a crash, 2PC keeps every invariant',
       params: { participants: 2, network: 1, duplicatesMax: 1, dropsMax: 1, crashesMax: 1 },
+      expect: { status: 'holds' },
+    },
+    {
+      // The default row up to renaming the participants (--symmetry): distinct states are orbits.
+      kind: 'safety',
+      name: 'symmetric-participants',
+      description: 'the default row with the participants interchangeable: one state per orbit, every invariant holds',
+      params: {},
+      symmetry: true,
       expect: { status: 'holds' },
     },
   ],

@@ -280,5 +280,14 @@ export const twoPhaseDefinition: ModelDefinition = {
       mapping: tcInstance,
       expect: { status: 'violation', property: 'refinement' },
     },
+    {
+      // The default row up to renaming the RMs (--symmetry): its distinct states are orbits.
+      kind: 'safety',
+      name: 'symmetric-rms',
+      description: 'the default row with the RMs interchangeable: one state per orbit, every invariant holds',
+      params: {},
+      symmetry: true,
+      expect: { status: 'holds' },
+    },
   ],
 };

@@ -122,6 +122,7 @@ export function outcomeJson(o: Outcome): Record<string, unknown> {
     statesPerSecond: s.statesPerSecond,
     ...(r.kind === 'safety'
       ? {
+          ...(r.explore.symmetry === undefined ? {} : { symmetry: r.explore.symmetry }),
           bytesPerState: Math.round(r.explore.bytesPerState * 10) / 10,
           processBytesPerState: Math.round(r.explore.processBytesPerState),
           collisionProbability: r.explore.collisionProbability,

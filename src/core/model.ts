@@ -238,6 +238,9 @@ export type ScenarioCheck =
       readonly expect: Expectation;
       /** As VariantSpec.checkDeadlock (default: the variant's setting). */
       readonly checkDeadlock?: boolean;
+      /** Explore one state per orbit of the model's declared symmetry (as --symmetry): the
+       * row's distinct states are orbits, and its verdict says so. */
+      readonly symmetry?: boolean;
     }
   | {
       readonly kind: 'liveness';

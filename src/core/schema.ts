@@ -82,11 +82,35 @@ export function envelopeSchema(nodeIds: readonly string[], msg: Schema, countMax
   return countMax === 1 ? schema.set(envelope) : schema.multiset(envelope, countMax);
 }
 
-/** The schema of an actor system's state (core/actors.ts SystemState) without clients,
- * history, clocks or alarms, on the unordered or set network (not fifo): node slots (state and durable record, undefined while crashed or
- * never persisted; armed timers as a sorted set), the network, the faults spent, and the
- * partition (the side holding the first node). Every actor model gets its schema from its
- * node, durable and message schemas and its budgets. */
+/** How an actor system's network is packed. */
+export type NetworkPacking =
+  /** One count (a bit on the set network, copiesMax 1) per possible envelope: compact for a
+   * few kinds of small messages between few nodes (at most 4,096 envelopes), unordered or set
+   * network only. */
+  | { readonly kind: 'bag'; readonly copiesMax: number }
+  /** At most `lengthMax` envelopes in the order the system keeps them (sorted, or channel by
+   * channel under fifo): any message schema and any network semantics; the width grows with
+   * lengthMax, not with the number of possible envelopes. */
+  | { readonly kind: 'list'; readonly lengthMax: number };
+
+/** What an actor system's schema needs to know of its clients (ActorSystemSpec.clients). */
+export interface ClientsSchema {
+  /** The system's client scripts: how many operations each issues, and its retries. */
+  readonly scripts: readonly { readonly ops: readonly unknown[]; readonly timeout?: { readonly retriesMax: number } }[];
+  readonly op: Schema;
+  readonly result: Schema;
+  /** Events that nodes record themselves (the `record` effect: clients that are nodes): how
+   * many client numbers past the scripts' they use, and how many events at most. */
+  readonly recorded?: { readonly clients: number; readonly eventsMax: number };
+}
+
+/** The schema of an actor system's state (core/actors.ts SystemState): node slots (state and
+ * durable record, undefined while crashed or never persisted; armed timers as a sorted set;
+ * with time, the timers' deadlines), the network, the clients and their recorded history, the
+ * faults spent (and the budgeted timers' firings), the partition (the side holding the first
+ * node) and, with time, the clocks. Every actor model gets its schema from its node, durable
+ * and message schemas and its budgets. Parts the system does not have (clients, time, a timer
+ * budget) are left out, as the system leaves them out of its states. */
 export function actorSystemSchema(spec: {
   readonly nodeIds: readonly string[];
   /** The state of node i (roles may differ). */
@@ -94,28 +118,92 @@ export function actorSystemSchema(spec: {
   readonly durable: (i: number) => Schema;
   readonly timers: readonly string[];
   readonly msg: Schema;
-  /** Copies of one message in flight at most (1: the `set` network). */
-  readonly copiesMax: number;
+  /** Default: a bag of copiesMax copies. */
+  readonly network?: NetworkPacking;
+  /** Copies of one message in flight at most (1: the `set` network), for the default bag. */
+  readonly copiesMax?: number;
   readonly dropsMax: number;
   readonly duplicatesMax: number;
   readonly crashesMax: number;
   readonly partitionsMax: number;
+  /** ActorSystemSpec.timerBudget's timeoutsMax, when the system has a timer budget. */
+  readonly timeoutsMax?: number;
+  readonly clients?: ClientsSchema;
+  /** ActorSystemSpec.time's timeMax, and the latest deadline a node may set. */
+  readonly time?: { readonly timeMax: number; readonly deadlineMax: number };
 }): Schema {
   const ids = spec.nodeIds;
+  const node = schema.enum(...ids);
   const timers = schema.set(schema.enum(...spec.timers));
-  const slots = ids.map((_, i) => schema.record({ state: schema.optional(spec.node(i)), durable: schema.optional(spec.durable(i)), timers }));
+  const time = spec.time;
+  // In systems with time, the armed timers' deadlines, sorted by timer (not a set: sets are
+  // sorted by compareValues, which orders {at, timer} records by `at` first).
+  const alarms = time === undefined ? undefined : schema.list(spec.timers.length, schema.record({ timer: schema.enum(...spec.timers), at: schema.int(0, time.deadlineMax) }));
+  const slots = ids.map((_, i) =>
+    schema.record({
+      state: schema.optional(spec.node(i)),
+      durable: schema.optional(spec.durable(i)),
+      timers,
+      ...(alarms === undefined ? {} : { alarms }),
+    }),
+  );
+  const clients = spec.clients;
   return schema.record({
     nodes: schema.tuple(slots),
-    network: envelopeSchema(ids, spec.msg, spec.copiesMax),
-    clients: schema.list(0, schema.literal(null)),
-    history: schema.list(0, schema.literal(null)),
+    network: networkSchema(ids, spec.msg, spec.network ?? { kind: 'bag', copiesMax: spec.copiesMax ?? 1 }),
+    clients: clients === undefined ? schema.list(0, schema.literal(null)) : clientSlotsSchema(clients, node),
+    history: clients === undefined ? schema.list(0, schema.literal(null)) : historySchema(clients, node),
     faults: schema.record({
       drops: schema.int(0, spec.dropsMax),
       duplicates: schema.int(0, spec.duplicatesMax),
       crashes: schema.int(0, spec.crashesMax),
       partitions: schema.int(0, spec.partitionsMax),
+      ...(spec.timeoutsMax === undefined ? {} : { timeouts: schema.int(0, spec.timeoutsMax) }),
     }),
-    partition: schema.optional(schema.set(schema.enum(...ids))),
+    // The side is listed in node order (core/actors.ts twoSidedSplits): a set when that order is
+    // compareValues order, else a list.
+    partition: schema.optional(isSorted(ids) ? schema.set(node) : schema.list(ids.length - 1, node)),
+    ...(time === undefined ? {} : { clocks: schema.array(ids.length, schema.int(0, time.timeMax)) }),
   });
 }
 
+function networkSchema(ids: readonly string[], msg: Schema, packing: NetworkPacking): Schema {
+  if (packing.kind === 'bag') return envelopeSchema(ids, msg, packing.copiesMax);
+  const node = schema.enum(...ids);
+  return schema.list(packing.lengthMax, schema.record({ from: node, to: node, msg }));
+}
+
+/** core/actors.ts ClientSlot, per script: `next` counts the operations invoked. */
+function clientSlotsSchema(clients: ClientsSchema, node: Schema): Schema {
+  return schema.tuple(
+    clients.scripts.map((script) =>
+      schema.record({
+        next: schema.int(0, script.ops.length),
+        status: schema.enum('idle', 'waiting', 'resend'),
+        node,
+        retries: schema.int(0, script.timeout?.retriesMax ?? 0),
+      }),
+    ),
+  );
+}
+
+/** core/actors.ts HistoryEvent: each operation is invoked once and ends at most once (return,
+ * fail or info; a retry records nothing), plus the events nodes record themselves. */
+function historySchema(clients: ClientsSchema, node: Schema): Schema {
+  const recorded = clients.recorded ?? { clients: 0, eventsMax: 0 };
+  const client = schema.int(0, Math.max(0, clients.scripts.length + recorded.clients - 1));
+  const ops = clients.scripts.reduce((sum, script) => sum + script.ops.length, 0);
+  return schema.list(
+    2 * ops + recorded.eventsMax,
+    schema.union(
+      schema.record({ kind: schema.literal('invoke'), client, op: clients.op, node }),
+      schema.record({ kind: schema.literal('return'), client, result: clients.result, node }),
+      schema.record({ kind: schema.literal('fail'), client, node }),
+      schema.record({ kind: schema.literal('info'), client, node }),
+    ),
+  );
+}
+
+function isSorted(ids: readonly string[]): boolean {
+  return ids.every((id, k) => k === 0 || ids[k - 1] < id);
+}

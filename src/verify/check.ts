@@ -34,6 +34,8 @@ export type Check =
       readonly expect: Expectation;
       /** The variant's or scenario's deadlock setting (a run's --no-deadlock overrides it). */
       readonly checkDeadlock: boolean;
+      /** A scenario that explores one state per orbit of the model's symmetry (as --symmetry). */
+      readonly symmetry: boolean;
     })
   | (CheckBase & {
       readonly kind: 'liveness';
@@ -52,7 +54,7 @@ export type CheckKind = Check['kind'];
 export function variantCheck(def: ModelDefinition, variant?: string, given: Readonly<Record<string, number>> = {}): Check {
   const instance = instantiate(def, variant, given);
   const v = instance.variant;
-  return { kind: 'safety', row: { kind: 'variant', name: v.name }, instance, description: v.description, expect: v.expect, checkDeadlock: v.checkDeadlock ?? true };
+  return { kind: 'safety', row: { kind: 'variant', name: v.name }, instance, description: v.description, expect: v.expect, checkDeadlock: v.checkDeadlock ?? true, symmetry: false };
 }
 
 /** A scenario the model declares, with its own variant and params. */
@@ -61,7 +63,13 @@ export function scenarioCheck(def: ModelDefinition, scenario: ScenarioCheck): Ch
   const base = { row: { kind: 'scenario', name: scenario.name } as const, instance, description: scenario.description };
   switch (scenario.kind) {
     case 'safety':
-      return { ...base, kind: 'safety', expect: scenario.expect, checkDeadlock: scenario.checkDeadlock ?? instance.variant.checkDeadlock ?? true };
+      return {
+        ...base,
+        kind: 'safety',
+        expect: scenario.expect,
+        checkDeadlock: scenario.checkDeadlock ?? instance.variant.checkDeadlock ?? true,
+        symmetry: scenario.symmetry === true,
+      };
     case 'liveness':
       return { ...base, kind: 'liveness', expect: scenario.expect };
     case 'refinement':
@@ -158,7 +166,8 @@ function jobOf(check: Check, options: ExploreOptions): SearchJob<EngineResult> {
       // A planted bug's row goes on past its expected violation, so it cannot mask another.
       const expectViolationOf = check.expect.status === 'violation' ? [check.expect.property, ...(check.expect.also ?? [])] : undefined;
       const checkDeadlock = options.checkDeadlock ?? check.checkDeadlock;
-      const job = new Exploration(model, { afterExpectedMax: AFTER_EXPECTED_MAX, ...options, expectViolationOf, checkDeadlock });
+      const symmetry = options.symmetry === true || check.symmetry;
+      const job = new Exploration(model, { afterExpectedMax: AFTER_EXPECTED_MAX, ...options, expectViolationOf, checkDeadlock, ...(symmetry ? { symmetry } : {}) });
       return { traversal: job.traversal, result: () => ({ kind: 'safety', explore: job.result() }) };
     }
     case 'liveness': {
@@ -180,7 +189,13 @@ function judgeOutcome(check: Check, result: EngineResult): Outcome {
   const { matches, verdict } = result.kind === 'error'
     ? { matches: false, verdict: `MODEL ERROR: ${result.error.message}` }
     : judge(check.expect, summary, findings, result.kind === 'safety' ? result.explore.witnesses : []);
-  return { check, result, summary, findings, matchesExpected: matches, verdict };
+  return { check, result, summary, findings, matchesExpected: matches, verdict: verdict + orbitsNote(result) };
+}
+
+/** A search up to symmetry counts orbits, not states: every report of it says so. */
+function orbitsNote(result: EngineResult): string {
+  const symmetry = result.kind === 'safety' ? result.explore.symmetry : undefined;
+  return symmetry === undefined ? '' : `; distinct counts orbits of the ${symmetry.size} interchangeable ${symmetry.ids}`;
 }
 
 export function summarise(result: EngineResult): Summary {
