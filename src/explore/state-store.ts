@@ -16,6 +16,8 @@
 
 const INITIAL_SLOTS = 1 << 12;
 const INITIAL_STATES = 1 << 11;
+/** Keys the recent-key cache of `add` holds: 2^14 keys, 128 KiB (within a core's L2). */
+const RECENT_BITS = 14;
 
 export class StateStore {
   /** Slot s holds a fingerprint in [2s] (high) and [2s+1] (low); (0, 0) marks an empty
@@ -34,6 +36,8 @@ export class StateStore {
   depth: Int32Array | Uint16Array;
   size = 0;
   private readonly indexed: boolean;
+  /** Keys `add` saw last, direct-mapped ((0, 0): empty); every one of them is in the table. */
+  private readonly recent = new Int32Array(2 << RECENT_BITS);
 
   constructor(capacity = INITIAL_STATES, options: { readonly compact?: boolean } = {}) {
     const slots = nextPowerOfTwo(Math.max(INITIAL_SLOTS, Math.ceil((capacity * 4) / 3)));
@@ -93,6 +97,13 @@ export class StateStore {
   /** Inserts a fingerprint. Returns the new state's index, or -1 when it was already present
    * (cheaper than `insert`: the existing state's index is not looked up). */
   add(high: number, low: number, parent: number, action: number, depth: number): number {
+    // Most successors were generated a moment ago from a sibling (diamonds): a small cache of
+    // the keys added last answers them without a cache miss in the table.
+    const recent = this.recent;
+    const r = (Math.imul(high ^ low, 0x9e3779b1) >>> (32 - RECENT_BITS)) * 2;
+    if (recent[r] === high && recent[r + 1] === low) return -1;
+    recent[r] = high;
+    recent[r + 1] = low;
     const slot = this.slotOf(high, low);
     if (slot >= 0) return -1;
     return this.insertAt(-slot - 1, high, low, parent, action, depth);

@@ -522,6 +522,8 @@ export class Traversal {
     const parentHigh = this.fp[0];
     const parentLow = this.fp[1];
     const succ = this.succWords;
+    const cur = this.curWords;
+    const words = cur.length;
     const store = this.store;
     const depth = store.depth[index] + 1;
     for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
@@ -530,7 +532,8 @@ export class Traversal {
       this.totalStates++;
       if (++this.tick >= CHECK_INTERVAL) this.periodic();
       if (next === state) continue;
-      succ.set(this.curWords);
+      // A loop, not succ.set(cur): a state is a few words, and the builtin's call costs more.
+      for (let i = 0; i < words; i++) succ[i] = cur[i];
       codec.encodeAgainst(next, state, succ);
       if (symmetric) this.packedKey(next, succ);
       else codec.key(succ, this.fp);
