@@ -24,8 +24,6 @@ const OUT_OF_SCHEMA = { outOfSchema: true };
 
 /** Largest finite domain a set or multiset may range over (one bit or count per element). */
 const DOMAIN_MAX = 1 << 12;
-/** Set elements whose rank is remembered by identity, at most. */
-const RANK_CACHE_MAX = 1 << 14;
 
 function bitsFor(count: number): number {
   let b = 0;
@@ -428,36 +426,25 @@ class BagNode extends Node {
     domain.forEach((x, rank) => {
       this.rankOfCode[this.codeOf(x)] = rank;
     });
-    this.seedRanks();
-  }
-  /** The decoded domain values are what most elements are (a successor shares its parent's):
-   * their ranks stay in the identity cache, whatever else comes and goes. */
-  private seedRanks(): void {
-    this.ranks.clear();
     this.domain.forEach((x, rank) => {
-      if (typeof x === 'object' && x !== null) this.ranks.set(x, rank);
+      if (typeof x === 'object' && x !== null) this.domainRank.set(x, rank);
     });
   }
+  /** The rank in the domain of element `x` (throws OUT_OF_SCHEMA outside it). Most elements
+   * are decoded domain values (a successor shares its parent's): their ranks are found by
+   * identity; any other value (a message just sent) by its code. Only the domain is kept:
+   * remembering fresh values would keep garbage alive and cost more than it saves. */
+  private rankOf(x: unknown): number {
+    if (typeof x === 'object' && x !== null) {
+      const r = this.domainRank.get(x);
+      if (r !== undefined) return r;
+    }
+    return this.rankOfCode[this.codeOf(x)];
+  }
+  private readonly domainRank = new Map<unknown, number>();
   accepts(v: unknown): boolean {
     return this.explain(v, '') === undefined;
   }
-  /** The rank in the domain of element `x` (throws OUT_OF_SCHEMA outside it). Elements are
-   * mostly shared objects (a model's constants, decoded domain values): their ranks are
-   * remembered by identity, in a cache cleared when it grows large. */
-  private rankOf(x: unknown): number {
-    const isObject = typeof x === 'object' && x !== null;
-    if (isObject) {
-      const r = this.ranks.get(x);
-      if (r !== undefined) return r;
-    }
-    const rank = this.rankOfCode[this.codeOf(x)];
-    if (isObject && rank >= 0) {
-      if (this.ranks.size >= RANK_CACHE_MAX + this.domain.length) this.seedRanks();
-      this.ranks.set(x, rank);
-    }
-    return rank;
-  }
-  private readonly ranks = new Map<unknown, number>();
   private codeOf(x: unknown): number {
     this.scratch[0] = 0;
     this.of.write(x, this.scratch, 0);

@@ -123,9 +123,8 @@ class LevelWorker {
       const message = receive<ToWorker>(port, signal, toWorkerSlot(me));
       if (message.kind === 'finish') {
         const size = this.store.size;
-        const parent = this.store.parent.slice(0, size);
-        const action = Int32Array.from(this.store.action.subarray(0, size));
-        send<FromWorker>(port, signal, fromWorkerSlot(me), { kind: 'finished', parent, action, size }, [parent.buffer, action.buffer]);
+        const { parent, action } = this.store.links();
+        send<FromWorker>(port, signal, fromWorkerSlot(me), { kind: 'finished', parent, action, size }, [parent.buffer as ArrayBuffer, action.buffer as ArrayBuffer]);
         port.close();
         return;
       }
