@@ -470,12 +470,12 @@ export class Traversal {
     const parallel = this.parallel!;
     const initial = this.totalStates - parallel.generated;
     const hooks = {
-      visit: (state: unknown, index: number) => {
-        this.reportedDepth.set(index, parallel.currentDepth);
+      visit: (state: unknown, index: number, depth: number) => {
+        this.reportedDepth.set(index, depth);
         return this.visitor.visit(state, index) === true;
       },
-      deadlock: (state: unknown, index: number) => {
-        this.reportedDepth.set(index, parallel.currentDepth);
+      deadlock: (state: unknown, index: number, depth: number) => {
+        this.reportedDepth.set(index, depth);
         return this.visitor.expanding!(state, index, []);
       },
     };
