@@ -19,6 +19,9 @@ export class SchemaError extends Error {
   override readonly name = 'SchemaError';
 }
 
+/** Enums of at most this many values find a value's code by comparing in turn. */
+const ENUM_SCAN_MAX = 8;
+
 /** Thrown by the fast encoders; the codec turns it into a SchemaError with the field's path. */
 const OUT_OF_SCHEMA = { outOfSchema: true };
 
@@ -125,8 +128,17 @@ class EnumNode extends Node {
   write(v: unknown, w: Int32Array, off: number): void {
     put(w, off, this.width, this.code(v));
   }
-  /** The value's bits (throws OUT_OF_SCHEMA outside the enum). */
+  /** The value's bits (throws OUT_OF_SCHEMA outside the enum). A few values are compared in
+   * turn (strings from the model's code and from decoding are the same interned strings: a
+   * pointer compare), more are looked up. */
   code(v: unknown): number {
+    const values = this.values;
+    if (values.length <= ENUM_SCAN_MAX) {
+      for (let i = 0; i < values.length; i++) if (values[i] === v) return i;
+      // NaN is an enum value only as itself (Map's SameValueZero).
+      if (v !== v && this.index.has(v as Primitive)) return this.index.get(v as Primitive)!;
+      throw OUT_OF_SCHEMA;
+    }
     const i = this.index.get(v as Primitive);
     if (i === undefined) throw OUT_OF_SCHEMA;
     return i;
@@ -200,10 +212,11 @@ class RecordNode extends Node {
     const field = (i: number, of = 'v') => `${of}[${JSON.stringify(keys[i])}]`;
     const each = (f: (i: number) => string, sep: string) => keys.map((_, i) => f(i)).join(sep);
     const make = <T>(params: string, body: string): T => new Function('n', params, body)(nodes) as T;
-    this.writeFields = make('v, w, off', `return function (v, w, off) { ${each((i) => `n[${i}].write(${field(i)}, w, off + ${offsets[i]});`, ' ')} };`);
-    this.diffFields = make('v, pv, w, off', `return function (v, pv, w, off) { ${each((i) => `n[${i}].diff(${field(i)}, ${field(i, 'pv')}, w, off + ${offsets[i]});`, ' ')} };`);
-    this.readFields = make('w, off', `return function (w, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].read(w, off + ${offsets[i]})`, ', ')} }; };`);
-    this.readFieldsAgainst = make('w, pw, pv, off', `return function (w, pw, pv, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].readAgainst(w, pw, ${field(i, 'pv')}, off + ${offsets[i]})`, ', ')} }; };`);
+    this.writeFields = make('v, w, off', `return function writeFields(v, w, off) { ${each((i) => `n[${i}].write(${field(i)}, w, off + ${offsets[i]});`, ' ')} };`);
+    // A step changes a field or two: the others are skipped by one compare, without a call.
+    this.diffFields = make('v, pv, w, off', `return function diffFields(v, pv, w, off) { let a, b; ${each((i) => `a = ${field(i)}; b = ${field(i, 'pv')}; if (a !== b) n[${i}].diff(a, b, w, off + ${offsets[i]});`, ' ')} };`);
+    this.readFields = make('w, off', `return function readFields(w, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].read(w, off + ${offsets[i]})`, ', ')} }; };`);
+    this.readFieldsAgainst = make('w, pw, pv, off', `return function readFieldsAgainst(w, pw, pv, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].readAgainst(w, pw, ${field(i, 'pv')}, off + ${offsets[i]})`, ', ')} }; };`);
   }
   get fieldNames(): readonly string[] {
     return this.keys;

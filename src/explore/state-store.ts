@@ -38,17 +38,25 @@ type Ints = Uint8Array | Uint16Array | Int32Array;
 class Column {
   private chunks: Ints[] = [];
   private bits: 8 | 16 | 32;
+  /** Values in [min, max] fit. */
+  private min = 0;
+  private max = 0;
   constructor(bits: 8 | 16 | 32) {
     this.bits = bits;
+    this.limits();
   }
   get(i: number): number {
     return this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK];
   }
   set(i: number, v: number): void {
-    if (v < 0 ? this.bits !== 32 : v >= 2 ** this.bits) this.widen(v < 0 || v > 0xffff ? 32 : 16);
+    if (v > this.max || v < this.min) this.widen(v < 0 || v > 0xffff ? 32 : 16);
     const c = i >>> CHUNK_BITS;
     while (c >= this.chunks.length) this.chunks.push(this.make(CHUNK));
     this.chunks[c][i & CHUNK_MASK] = v;
+  }
+  private limits(): void {
+    this.min = this.bits === 32 ? -(2 ** 31) : 0;
+    this.max = this.bits === 32 ? 2 ** 31 - 1 : 2 ** this.bits - 1;
   }
   /** The first `n` values in one array of 32 bits. */
   toInt32(n: number): Int32Array {
@@ -64,6 +72,7 @@ class Column {
   }
   private widen(bits: 16 | 32): void {
     this.bits = bits;
+    this.limits();
     this.chunks = this.chunks.map((c) => {
       const wider = this.make(CHUNK);
       wider.set(c);
