@@ -26,8 +26,12 @@ interface Figures {
   readonly peakRssMiB: number;
 }
 
-function runOne(config: string, codec: 'object' | 'packed', extra: readonly string[] = []): Figures {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', ONE, config, codec, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+/** Another checkout of faultline (BENCH_BEFORE=dir): its packed path runs beside this one's in
+ * the same run, so that a change is measured against what it replaces under the same load. */
+const BEFORE = process.env.BENCH_BEFORE;
+
+function runOne(config: string, codec: 'object' | 'packed', extra: readonly string[] = [], one = ONE): Figures {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', one, config, codec, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench: ${config} ${codec} failed (exit ${r.status}): ${r.stderr.slice(0, 400)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Figures;
 }
@@ -62,6 +66,12 @@ export function compare(configs: readonly ComparisonConfig[]): void {
     console.log(row(c.name, `packed ${packed.bits}b`, packed,
       `  ${(packed.statesPerSecond / object.statesPerSecond).toFixed(2)}x states/s, ${(packed.peakRssMiB / object.peakRssMiB).toFixed(2)}x RSS, ` +
       `${(packed.cpuMs / object.cpuMs).toFixed(2)}x CPU${same ? '' : '  COUNTS DIFFER'}`));
+    if (BEFORE !== undefined) {
+      const before = runOne(c.name, 'packed', [], `${BEFORE}/bench/explore-one.ts`);
+      console.log(row(c.name, 'before packed', before, `  this packed: ${(before.cpuMs / packed.cpuMs).toFixed(2)}x less CPU, ${(before.elapsedMs / packed.elapsedMs).toFixed(2)}x less wall time`));
+      const beforeTwo = runOne(c.name, 'packed', ['--workers', '2'], `${BEFORE}/bench/explore-one.ts`);
+      console.log(row(c.name, 'before 2 workers', beforeTwo));
+    }
     const two = runOne(c.name, 'packed', ['--workers', '2']);
     packedTwo.set(c.name, two);
     const same2 = two.distinct === object.distinct && two.total === object.total && two.depth === object.depth;
