@@ -21,8 +21,10 @@
 
 const INITIAL_SLOTS = 1 << 12;
 const INITIAL_STATES = 1 << 11;
-/** Keys the recent-key cache of `add` holds: 2^14 keys, 128 KiB (within a core's L2). */
-const RECENT_BITS = 14;
+/** The recent-key cache of `add` holds a quarter as many keys as the table has slots, between
+ * 2^10 and 2^14 (128 KiB, within a core's L2). */
+const RECENT_BITS_MIN = 10;
+const RECENT_BITS_MAX = 14;
 /** The compact table grows when it is this full, to be this full afterwards. */
 const COMPACT_LOAD_MAX = 0.8;
 const COMPACT_LOAD_AFTER_GROWTH = 0.55;
@@ -51,8 +53,22 @@ class Column {
   set(i: number, v: number): void {
     if (v > this.max || v < this.min) this.widen(v < 0 || v > 0xffff ? 32 : 16);
     const c = i >>> CHUNK_BITS;
-    while (c >= this.chunks.length) this.chunks.push(this.make(CHUNK));
+    if (c >= this.chunks.length || (i & CHUNK_MASK) >= this.chunks[c].length) this.grow(c, i & CHUNK_MASK);
     this.chunks[c][i & CHUNK_MASK] = v;
+  }
+  /** Makes room for entry `at` of chunk `c`: the first chunk starts small and doubles (a small
+   * search keeps a small store), later ones are whole. */
+  private grow(c: number, at: number): void {
+    if (c === 0) {
+      let n = Math.max(1024, this.chunks.length === 0 ? 0 : this.chunks[0].length);
+      while (n <= at) n *= 2;
+      const first = this.make(Math.min(CHUNK, n));
+      if (this.chunks.length > 0) first.set(this.chunks[0]);
+      this.chunks[0] = first;
+      return;
+    }
+    if (this.chunks[0].length < CHUNK) this.grow(0, CHUNK - 1);
+    while (c >= this.chunks.length) this.chunks.push(this.make(CHUNK));
   }
   private limits(): void {
     this.min = this.bits === 32 ? -(2 ** 31) : 0;
@@ -65,7 +81,9 @@ class Column {
     return out;
   }
   get bytes(): number {
-    return this.chunks.length * CHUNK * (this.bits / 8);
+    let n = 0;
+    for (const c of this.chunks) n += c.byteLength;
+    return n;
   }
   private make(n: number): Ints {
     return this.bits === 8 ? new Uint8Array(n) : this.bits === 16 ? new Uint16Array(n) : new Int32Array(n);
@@ -74,7 +92,7 @@ class Column {
     this.bits = bits;
     this.limits();
     this.chunks = this.chunks.map((c) => {
-      const wider = this.make(CHUNK);
+      const wider = this.make(c.length);
       wider.set(c);
       return wider;
     });
@@ -107,7 +125,8 @@ export class StateStore {
   private readonly actions: Column;
   private readonly levelStart: number[] = [];
   /** Keys `add` saw last, direct-mapped ((0, 0): empty); every one of them is in the table. */
-  private readonly recent = new Int32Array(2 << RECENT_BITS);
+  private recent: Int32Array;
+  private recentShift: number;
 
   constructor(capacity = INITIAL_STATES, options: { readonly compact?: boolean } = {}) {
     this.indexed = options.compact !== true;
@@ -123,6 +142,17 @@ export class StateStore {
     this.depth = new Int32Array(cap);
     this.parents = new Column(32);
     this.actions = new Column(8);
+    this.recent = new Int32Array(0);
+    this.recentShift = 32;
+    this.sizeRecent();
+  }
+
+  /** A new recent-key cache (empty: it only answers for keys in the table) sized for the table. */
+  private sizeRecent(): void {
+    const bits = Math.max(RECENT_BITS_MIN, Math.min(RECENT_BITS_MAX, Math.floor(Math.log2(this.slots)) - 2));
+    if (this.recent.length === 2 << bits) return;
+    this.recent = new Int32Array(2 << bits);
+    this.recentShift = 32 - bits;
   }
 
   /** Whether a state with this fingerprint is stored. */
@@ -175,7 +205,7 @@ export class StateStore {
     // Most successors were generated a moment ago from a sibling (diamonds): a small cache of
     // the keys added last answers them without a cache miss in the table.
     const recent = this.recent;
-    const r = (Math.imul(high ^ low, 0x9e3779b1) >>> (32 - RECENT_BITS)) * 2;
+    const r = (Math.imul(high ^ low, 0x9e3779b1) >>> this.recentShift) * 2;
     if (recent[r] === high && recent[r + 1] === low) return -1;
     recent[r] = high;
     recent[r + 1] = low;
@@ -300,6 +330,7 @@ export class StateStore {
     this.slots = slots;
     this.scale = scale;
     this.growAt = this.loadMax(slots);
+    this.sizeRecent();
   }
 }
 
