@@ -26,8 +26,25 @@ interface Figures {
   readonly peakRssMiB: number;
 }
 
-function runOne(config: string, codec: 'object' | 'packed', extra: readonly string[] = []): Figures {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', ONE, config, codec, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+/** Another checkout of faultline (BENCH_BEFORE=dir): its packed path runs beside this one's in
+ * the same run, so that a change is measured against what it replaces under the same load. */
+const BEFORE = process.env.BENCH_BEFORE;
+
+/** BENCH_REPEAT=n: every search runs n times and the one with the least CPU time is shown (on a
+ * shared machine the others were slowed down by someone else's work). */
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+
+function runOne(config: string, codec: 'object' | 'packed', extra: readonly string[] = [], one = ONE): Figures {
+  let best: Figures | undefined;
+  for (let i = 0; i < REPEAT; i++) {
+    const f = runOnce(config, codec, extra, one);
+    if (best === undefined || f.cpuMs < best.cpuMs) best = f;
+  }
+  return best!;
+}
+
+function runOnce(config: string, codec: 'object' | 'packed', extra: readonly string[], one: string): Figures {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', one, config, codec, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench: ${config} ${codec} failed (exit ${r.status}): ${r.stderr.slice(0, 400)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Figures;
 }
@@ -62,6 +79,12 @@ export function compare(configs: readonly ComparisonConfig[]): void {
     console.log(row(c.name, `packed ${packed.bits}b`, packed,
       `  ${(packed.statesPerSecond / object.statesPerSecond).toFixed(2)}x states/s, ${(packed.peakRssMiB / object.peakRssMiB).toFixed(2)}x RSS, ` +
       `${(packed.cpuMs / object.cpuMs).toFixed(2)}x CPU${same ? '' : '  COUNTS DIFFER'}`));
+    if (BEFORE !== undefined) {
+      const before = runOne(c.name, 'packed', [], `${BEFORE}/bench/explore-one.ts`);
+      console.log(row(c.name, 'before packed', before, `  this packed: ${(before.cpuMs / packed.cpuMs).toFixed(2)}x less CPU, ${(before.elapsedMs / packed.elapsedMs).toFixed(2)}x less wall time`));
+      const beforeTwo = runOne(c.name, 'packed', ['--workers', '2'], `${BEFORE}/bench/explore-one.ts`);
+      console.log(row(c.name, 'before 2 workers', beforeTwo));
+    }
     const two = runOne(c.name, 'packed', ['--workers', '2']);
     packedTwo.set(c.name, two);
     const same2 = two.distinct === object.distinct && two.total === object.total && two.depth === object.depth;
@@ -91,7 +114,11 @@ function spinComparison(configs: readonly ComparisonConfig[], packed: ReadonlyMa
   console.log(`${'config'.padEnd(12)} ${'SPIN states'.padStart(11)} ${'search s'.padStart(9)} ${'wall s'.padStart(7)} ${'CPU s'.padStart(6)} ${'peak MiB'.padStart(8)}   faultline packed (1 worker; 2 workers) / SPIN`);
   for (const c of withSpin) {
     const f = packed.get(c.name)!;
-    const s: SpinRun = runSpin(c.spinRms!, f.distinct);
+    let s: SpinRun = runSpin(c.spinRms!, f.distinct);
+    for (let i = 1; i < REPEAT; i++) {
+      const again = runSpin(c.spinRms!, f.distinct);
+      if (again.cpuMs < s.cpuMs) s = again;
+    }
     const f2 = two.get(c.name)!;
     const same = s.states === f.distinct ? '' : `  STATES DIFFER (faultline ${fmt.format(f.distinct)})`;
     console.log(

@@ -19,13 +19,14 @@ export class SchemaError extends Error {
   override readonly name = 'SchemaError';
 }
 
+/** Enums of at most this many values find a value's code by comparing in turn. */
+const ENUM_SCAN_MAX = 8;
+
 /** Thrown by the fast encoders; the codec turns it into a SchemaError with the field's path. */
 const OUT_OF_SCHEMA = { outOfSchema: true };
 
 /** Largest finite domain a set or multiset may range over (one bit or count per element). */
 const DOMAIN_MAX = 1 << 12;
-/** Set elements whose rank is remembered by identity, at most. */
-const RANK_CACHE_MAX = 1 << 14;
 
 function bitsFor(count: number): number {
   let b = 0;
@@ -127,8 +128,17 @@ class EnumNode extends Node {
   write(v: unknown, w: Int32Array, off: number): void {
     put(w, off, this.width, this.code(v));
   }
-  /** The value's bits (throws OUT_OF_SCHEMA outside the enum). */
+  /** The value's bits (throws OUT_OF_SCHEMA outside the enum). A few values are compared in
+   * turn (strings from the model's code and from decoding are the same interned strings: a
+   * pointer compare), more are looked up. */
   code(v: unknown): number {
+    const values = this.values;
+    if (values.length <= ENUM_SCAN_MAX) {
+      for (let i = 0; i < values.length; i++) if (values[i] === v) return i;
+      // NaN is an enum value only as itself (Map's SameValueZero).
+      if (v !== v && this.index.has(v as Primitive)) return this.index.get(v as Primitive)!;
+      throw OUT_OF_SCHEMA;
+    }
     const i = this.index.get(v as Primitive);
     if (i === undefined) throw OUT_OF_SCHEMA;
     return i;
@@ -202,10 +212,18 @@ class RecordNode extends Node {
     const field = (i: number, of = 'v') => `${of}[${JSON.stringify(keys[i])}]`;
     const each = (f: (i: number) => string, sep: string) => keys.map((_, i) => f(i)).join(sep);
     const make = <T>(params: string, body: string): T => new Function('n', params, body)(nodes) as T;
-    this.writeFields = make('v, w, off', `return function (v, w, off) { ${each((i) => `n[${i}].write(${field(i)}, w, off + ${offsets[i]});`, ' ')} };`);
-    this.diffFields = make('v, pv, w, off', `return function (v, pv, w, off) { ${each((i) => `n[${i}].diff(${field(i)}, ${field(i, 'pv')}, w, off + ${offsets[i]});`, ' ')} };`);
-    this.readFields = make('w, off', `return function (w, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].read(w, off + ${offsets[i]})`, ', ')} }; };`);
-    this.readFieldsAgainst = make('w, pw, pv, off', `return function (w, pw, pv, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].readAgainst(w, pw, ${field(i, 'pv')}, off + ${offsets[i]})`, ', ')} }; };`);
+    this.writeFields = make('v, w, off', `return function writeFields(v, w, off) { ${each((i) => `n[${i}].write(${field(i)}, w, off + ${offsets[i]});`, ' ')} };`);
+    // A step changes a field or two: the others are skipped by one compare, without a call.
+    this.diffFields = make('v, pv, w, off', `return function diffFields(v, pv, w, off) { let a, b; ${each((i) => `a = ${field(i)}; b = ${field(i, 'pv')}; if (a !== b) n[${i}].diff(a, b, w, off + ${offsets[i]});`, ' ')} };`);
+    this.readFields = make('w, off', `return function readFields(w, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].read(w, off + ${offsets[i]})`, ', ')} }; };`);
+    this.readFieldsAgainst = make('w, pw, pv, off', `return function readFieldsAgainst(w, pw, pv, off) { return { ${each((i) => `${JSON.stringify(keys[i])}: n[${i}].readAgainst(w, pw, ${field(i, 'pv')}, off + ${offsets[i]})`, ', ')} }; };`);
+  }
+  get fieldNames(): readonly string[] {
+    return this.keys;
+  }
+  fieldNode(key: string): Node | undefined {
+    const i = this.keys.indexOf(key);
+    return i < 0 ? undefined : this.nodes[i];
   }
   write(v: unknown, w: Int32Array, off: number): void {
     if (!isRecord(v)) throw OUT_OF_SCHEMA;
@@ -421,27 +439,25 @@ class BagNode extends Node {
     domain.forEach((x, rank) => {
       this.rankOfCode[this.codeOf(x)] = rank;
     });
+    this.domain.forEach((x, rank) => {
+      if (typeof x === 'object' && x !== null) this.domainRank.set(x, rank);
+    });
   }
+  /** The rank in the domain of element `x` (throws OUT_OF_SCHEMA outside it). Most elements
+   * are decoded domain values (a successor shares its parent's): their ranks are found by
+   * identity; any other value (a message just sent) by its code. Only the domain is kept:
+   * remembering fresh values would keep garbage alive and cost more than it saves. */
+  private rankOf(x: unknown): number {
+    if (typeof x === 'object' && x !== null) {
+      const r = this.domainRank.get(x);
+      if (r !== undefined) return r;
+    }
+    return this.rankOfCode[this.codeOf(x)];
+  }
+  private readonly domainRank = new Map<unknown, number>();
   accepts(v: unknown): boolean {
     return this.explain(v, '') === undefined;
   }
-  /** The rank in the domain of element `x` (throws OUT_OF_SCHEMA outside it). Elements are
-   * mostly shared objects (a model's constants, decoded domain values): their ranks are
-   * remembered by identity, in a cache cleared when it grows large. */
-  private rankOf(x: unknown): number {
-    const isObject = typeof x === 'object' && x !== null;
-    if (isObject) {
-      const r = this.ranks.get(x);
-      if (r !== undefined) return r;
-    }
-    const rank = this.rankOfCode[this.codeOf(x)];
-    if (isObject && rank >= 0) {
-      if (this.ranks.size >= RANK_CACHE_MAX) this.ranks.clear();
-      this.ranks.set(x, rank);
-    }
-    return rank;
-  }
-  private readonly ranks = new Map<unknown, number>();
   private codeOf(x: unknown): number {
     this.scratch[0] = 0;
     this.of.write(x, this.scratch, 0);
@@ -464,6 +480,37 @@ class BagNode extends Node {
       }
       put(w, off + rank * cb, cb, count);
     }
+  }
+  /** `pv` is encoded at `off` already (sorted, in the domain): only the elements between the
+   * longest common prefix and suffix (by identity) change counts, and v is checked to be
+   * sorted where it differs. A step adds or removes a message or two and shares the rest. */
+  override diff(v: unknown, pv: unknown, w: Int32Array, off: number): void {
+    if (v === pv) return;
+    if (!Array.isArray(v) || !Array.isArray(pv)) return this.write(v, w, off);
+    const n = v.length;
+    const pn = pv.length;
+    const common = Math.min(n, pn);
+    let p = 0;
+    while (p < common && v[p] === pv[p]) p++;
+    let s = 0;
+    while (s < common - p && v[n - 1 - s] === pv[pn - 1 - s]) s++;
+    const cb = this.countBits;
+    for (let j = p; j < pn - s; j++) {
+      const at = off + this.rankOf(pv[j]) * cb;
+      put(w, at, cb, get(w, at, cb) - 1);
+    }
+    // v[p - 1] and v[n - s] are the parent's, in order; what lies between must fit between them.
+    let prev = p > 0 ? this.rankOf(v[p - 1]) : -1;
+    for (let i = p; i < n - s; i++) {
+      const rank = this.rankOf(v[i]);
+      if (rank < 0 || rank < prev) throw OUT_OF_SCHEMA; // outside the domain, or not sorted
+      const at = off + rank * cb;
+      const count = get(w, at, cb) + 1;
+      if (count > this.countMax) throw OUT_OF_SCHEMA;
+      put(w, at, cb, count);
+      prev = rank;
+    }
+    if (s > 0 && n - s > p && this.rankOf(v[n - s]) < prev) throw OUT_OF_SCHEMA;
   }
   read(w: Int32Array, off: number): unknown {
     const out: unknown[] = [];
@@ -513,18 +560,36 @@ class BagNode extends Node {
 
 class UnionNode extends Node {
   private readonly tagBits: number;
+  /** When every variant is a record with the same constant field (a `type` or `kind` tag) and
+   * the constants differ, that field alone tells which variant can accept a value. */
+  private readonly tagField: string | undefined;
+  private readonly variantOfTag: Map<Primitive, number> | undefined;
   constructor(private readonly variants: readonly Node[]) {
     const tagBits = bitsFor(variants.length);
     super(tagBits + Math.max(0, ...variants.map((x) => x.width)));
     this.tagBits = tagBits;
     if (variants.length === 0) throw new SchemaError('a union needs at least one variant');
+    const tag = taggedBy(variants);
+    this.tagField = tag?.field;
+    this.variantOfTag = tag?.variantOf;
   }
   private variantOf(v: unknown): number {
-    for (let i = 0; i < this.variants.length; i++) if (this.variants[i].accepts(v)) return i;
+    const i = this.candidate(v);
+    if (i >= 0) return this.variants[i].accepts(v) ? i : -1;
+    if (i === -1) return -1;
+    for (let j = 0; j < this.variants.length; j++) if (this.variants[j].accepts(v)) return j;
     return -1;
   }
+  /** The one variant that may accept `v` by its tag (-1: none may), or -2 without a tag. */
+  private candidate(v: unknown): number {
+    if (this.tagField === undefined) return -2;
+    if (!isRecord(v)) return -1;
+    return this.variantOfTag!.get(v[this.tagField] as Primitive) ?? -1;
+  }
   write(v: unknown, w: Int32Array, off: number): void {
-    const i = this.variantOf(v);
+    // With a tag, the variant's own write checks the value (and throws outside it).
+    const c = this.candidate(v);
+    const i = c === -2 ? this.variantOf(v) : c;
     if (i < 0) throw OUT_OF_SCHEMA;
     put(w, off, this.tagBits, i);
     const node = this.variants[i];
@@ -550,6 +615,23 @@ class UnionNode extends Node {
   enumerate(): unknown[] {
     return this.variants.flatMap((x) => x.enumerate());
   }
+}
+
+/** The field that tells a union's record variants apart, if there is one: present in every
+ * variant as a one-value enum, with a different value in each. */
+function taggedBy(variants: readonly Node[]): { field: string; variantOf: Map<Primitive, number> } | undefined {
+  if (!variants.every((x) => x instanceof RecordNode)) return undefined;
+  const records = variants as readonly RecordNode[];
+  for (const field of records[0].fieldNames) {
+    const variantOf = new Map<Primitive, number>();
+    for (let i = 0; i < records.length; i++) {
+      const node = records[i].fieldNode(field);
+      if (!(node instanceof EnumNode) || node.values.length !== 1 || variantOf.has(node.values[0])) break;
+      variantOf.set(node.values[0], i);
+    }
+    if (variantOf.size === records.length) return { field, variantOf };
+  }
+  return undefined;
 }
 
 class OptionalNode extends Node {
@@ -706,7 +788,7 @@ export class Codec {
    * bits are the same (decoded values are immutable, so sharing them is safe). */
   decodeNext(words: Int32Array): unknown {
     const value = this.previous === undefined ? this.root.read(words, 0) : this.root.readAgainst(words, this.previousWords, this.previous, 0);
-    this.previousWords.set(words);
+    for (let i = 0; i < this.words; i++) this.previousWords[i] = words[i];
     this.previous = value;
     return value;
   }

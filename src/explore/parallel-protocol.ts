@@ -32,6 +32,7 @@ export interface WorkerSetup {
 export interface Reported {
   readonly index: number;
   readonly words: Int32Array;
+  readonly depth: number;
   readonly deadlock: boolean;
 }
 
@@ -47,7 +48,11 @@ export type FromWorker =
       readonly kind: 'level-done';
       readonly outbox: readonly Int32Array[];
       readonly distinct: number;
+      /** Depth of the worker's deepest stored state (its own successors are stored a level
+       * early). */
+      readonly deepest: number;
       readonly generated: number;
+      /** States the worker queued for the next level (its own new successors). */
       readonly frontier: number;
       readonly reported: readonly Reported[];
       readonly storeBytes: number;

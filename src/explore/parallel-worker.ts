@@ -17,6 +17,10 @@ import { withSymmetry } from './symmetry.ts';
 const CODEC_VERIFY_FIRST = 2000;
 /** Successors generated between looks at the memory in use. */
 const MEMORY_CHECK_EVERY = 4096;
+/** Keys the cache of keys sent to other workers holds: 2^16, 512 KiB. */
+const SENT_BITS = 16;
+/** Milliseconds between looks at the memory in use. */
+const MEMORY_CHECK_MS = 100;
 /** A worker stops expanding when its heap reaches this share of its limit. */
 const HEAP_GUARD = 0.85;
 
@@ -49,37 +53,19 @@ class Outbox {
   }
 }
 
-/** Keys sent to other workers during one level: most successors in a level are reached more
- * than once (diamonds), and one copy per owner is enough. Cleared every level. */
+/** Keys sent to other workers lately, direct-mapped: most successors are reached more than
+ * once (diamonds), and one copy is enough. It may forget a key (another took its slot): the
+ * owner's store drops the copy sent again. A key it remembers from an earlier level is stored
+ * at its owner already, so it need not be sent again either: it is never cleared. */
 class SentKeys {
-  private table = new Int32Array(1 << 14);
-  private size = 0;
-  /** Adds a key; false when it was already there. */
+  private readonly table = new Int32Array(2 << SENT_BITS);
+  /** Adds a key; false when it was there. */
   add(high: number, low: number): boolean {
-    if ((this.size + 1) * 2 > this.table.length / 2) this.grow();
-    const mask = this.table.length / 2 - 1;
-    let slot = (Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 7) & mask;
-    for (;;) {
-      const h = this.table[slot * 2];
-      const l = this.table[slot * 2 + 1];
-      if (h === 0 && l === 0) break;
-      if (h === high && l === low) return false;
-      slot = (slot + 1) & mask;
-    }
-    this.table[slot * 2] = high;
-    this.table[slot * 2 + 1] = low;
-    this.size++;
+    const slot = (Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> (32 - SENT_BITS)) * 2;
+    if (this.table[slot] === high && this.table[slot + 1] === low) return false;
+    this.table[slot] = high;
+    this.table[slot + 1] = low;
     return true;
-  }
-  clear(): void {
-    this.table.fill(0);
-    this.size = 0;
-  }
-  private grow(): void {
-    const old = this.table;
-    this.table = new Int32Array(old.length * 2);
-    this.size = 0;
-    for (let s = 0; s < old.length; s += 2) if (old[s] !== 0 || old[s + 1] !== 0) this.add(old[s], old[s + 1]);
   }
 }
 
@@ -87,7 +73,12 @@ class LevelWorker {
   private readonly sent = new SentKeys();
   private readonly codec: Codec;
   private readonly store = new StateStore(undefined, { compact: true });
-  private readonly frontier: PackedQueue;
+  /** States to expand in this level, and the new states of the next depth this worker stored
+   * itself while expanding them. */
+  private frontier: PackedQueue;
+  private next: PackedQueue;
+  /** Depth of the deepest state stored. */
+  private deepest = 0;
   private readonly outboxes: Outbox[];
   private readonly cur: Int32Array;
   private readonly succ: Int32Array;
@@ -99,6 +90,7 @@ class LevelWorker {
   private atAction = -1;
   private memoryCut = false;
   private nextMemoryCheck = MEMORY_CHECK_EVERY;
+  private nextMemoryAt = 0;
   private readonly heapGuard = getHeapStatistics().heap_size_limit * HEAP_GUARD;
 
   constructor(
@@ -108,6 +100,7 @@ class LevelWorker {
     this.codec = new Codec(model.schema!);
     const words = this.codec.words;
     this.frontier = new PackedQueue(words);
+    this.next = new PackedQueue(words);
     this.outboxes = Array.from({ length: setup.workers }, () => new Outbox(words + 4));
     this.cur = new Int32Array(words);
     this.succ = new Int32Array(words);
@@ -123,9 +116,8 @@ class LevelWorker {
       const message = receive<ToWorker>(port, signal, toWorkerSlot(me));
       if (message.kind === 'finish') {
         const size = this.store.size;
-        const parent = this.store.parent.slice(0, size);
-        const action = Int32Array.from(this.store.action.subarray(0, size));
-        send<FromWorker>(port, signal, fromWorkerSlot(me), { kind: 'finished', parent, action, size }, [parent.buffer, action.buffer]);
+        const { parent, action } = this.store.links();
+        send<FromWorker>(port, signal, fromWorkerSlot(me), { kind: 'finished', parent, action, size }, [parent.buffer as ArrayBuffer, action.buffer as ArrayBuffer]);
         port.close();
         return;
       }
@@ -140,35 +132,53 @@ class LevelWorker {
     }
   }
 
+  /** Level `depth`: the candidates of that depth other workers generated are stored (the new
+   * ones checked and queued behind the new states this worker stored itself during the last
+   * level), then every queued state is expanded. A successor this worker owns is stored at
+   * once (at depth + 1, after every state of `depth`: the store stays in breadth-first
+   * order) and queued for the next level; only the others' go through the outboxes. */
   private level(depth: number, inbox: readonly Int32Array[], expand: boolean): FromWorker {
     const reported: Reported[] = [];
-    this.frontier.reset();
     for (const records of inbox) this.admit(records, depth, reported);
     let generated = 0;
-    this.sent.clear();
     if (expand) {
-      for (let k = 0; k < this.frontier.length && !this.memoryCut; k++) {
-        const index = this.frontier.read(k, this.cur);
-        generated += this.expand(this.codec.decodeNext(this.cur), index, reported);
+      const frontier = this.frontier;
+      for (let k = 0; k < frontier.length && !this.memoryCut; k++) {
+        const index = frontier.read(k, this.cur);
+        generated += this.expand(this.codec.decodeNext(this.cur), index, depth, reported);
         if (generated >= this.nextMemoryCheck) {
           this.nextMemoryCheck = generated + MEMORY_CHECK_EVERY;
-          const m = process.memoryUsage();
-          if (m.rss > this.setup.memoryMax || m.heapUsed > this.heapGuard) this.memoryCut = true;
+          this.checkMemory();
         }
       }
     }
+    const expanded = this.frontier;
+    expanded.reset();
+    this.frontier = this.next;
+    this.next = expanded;
     this.nextMemoryCheck = MEMORY_CHECK_EVERY;
     this.at = -1;
     return {
       kind: 'level-done',
       outbox: this.outboxes.map((o) => o.take()),
       distinct: this.store.size,
+      deepest: this.deepest,
       generated,
       frontier: this.frontier.length,
       reported,
-      storeBytes: this.store.bytes + this.frontier.bytes,
+      storeBytes: this.store.bytes + this.frontier.bytes + this.next.bytes,
       memoryCut: this.memoryCut,
     };
+  }
+
+  /** At most every MEMORY_CHECK_MS (process.memoryUsage() reads the process's RSS from the
+   * system: too slow to ask every few thousand successors). */
+  private checkMemory(): void {
+    const now = performance.now();
+    if (now < this.nextMemoryAt) return;
+    this.nextMemoryAt = now + MEMORY_CHECK_MS;
+    const m = process.memoryUsage();
+    if (m.rss > this.setup.memoryMax || m.heapUsed > this.heapGuard) this.memoryCut = true;
   }
 
   /** Stores the new states among the candidates, checks them, and queues them for expansion. */
@@ -176,63 +186,79 @@ class LevelWorker {
     const { workers, me } = this.setup;
     const words = this.codec.words;
     const stride = words + 4;
-    const model = this.model;
     for (let at = 0; at < records.length; at += stride) {
       const added = this.store.add(records[at + words], records[at + words + 1], records[at + words + 2], records[at + words + 3], depth);
       if (added < 0) continue;
-      const index = added * workers + me;
       const stateWords = records.subarray(at, at + words);
-      const state = this.codec.decode(stateWords);
-      let report = false;
-      let prune = false;
-      for (const inv of model.invariants) {
-        if (inv.check(state) !== undefined) {
-          report = true;
-          prune = true;
-          break;
-        }
-      }
-      for (let w = 0; w < this.witnessed.length; w++) {
-        if (!this.witnessed[w] && model.sometimes[w].holds(state)) {
-          this.witnessed[w] = true;
-          report = true;
-        }
-      }
-      if (report) reported.push({ index, words: stateWords.slice(), deadlock: false });
-      if (!prune) this.frontier.push(stateWords as Int32Array, index);
+      this.checkNew(this.codec.decode(stateWords), added * workers + me, depth, stateWords, this.frontier, reported);
     }
   }
 
-  /** Generates the successors of a state into the outboxes of their owners. */
-  private expand(state: unknown, index: number, reported: Reported[]): number {
+  /** A state just stored: checked against the invariants (a violating one is reported and not
+   * expanded) and the witnesses not yet seen, then queued. */
+  private checkNew(state: unknown, index: number, depth: number, words: Int32Array, queue: PackedQueue, reported: Reported[]): void {
+    const model = this.model;
+    if (depth > this.deepest) this.deepest = depth;
+    let report = false;
+    let prune = false;
+    for (const inv of model.invariants) {
+      if (inv.check(state) !== undefined) {
+        report = true;
+        prune = true;
+        break;
+      }
+    }
+    for (let w = 0; w < this.witnessed.length; w++) {
+      if (!this.witnessed[w] && model.sometimes[w].holds(state)) {
+        this.witnessed[w] = true;
+        report = true;
+      }
+    }
+    if (report) reported.push({ index, words: words.slice(), depth, deadlock: false });
+    if (!prune && !queue.push(words, index)) this.memoryCut = true;
+  }
+
+  /** Generates the successors of a state at `depth`: this worker's own are stored and queued
+   * for the next level, the others' go to the outboxes of their owners. */
+  private expand(state: unknown, index: number, depth: number, reported: Reported[]): number {
     const model = this.model;
     this.at = index;
     this.atAction = -1;
     const actions = model.actions(state);
     if (actions.length === 0) {
-      if (this.setup.reportDeadlocks && !model.isFinal(state)) reported.push({ index, words: this.cur.slice(), deadlock: true });
+      if (this.setup.reportDeadlocks && !model.isFinal(state)) reported.push({ index, words: this.cur.slice(), depth, deadlock: true });
       return 0;
     }
     const { workers, me } = this.setup;
     this.keyOf(state, this.cur);
     const parentHigh = this.key[0];
     const parentLow = this.key[1];
+    const cur = this.cur;
+    const succ = this.succ;
+    const words = cur.length;
     let generated = 0;
     for (let pos = 0; pos < actions.length; pos++) {
       this.atAction = pos;
       const next = model.step(state, actions[pos]);
       generated++;
       if (next === state) continue;
-      this.succ.set(this.cur);
-      this.codec.encodeAgainst(next, state, this.succ);
-      this.keyOf(next, this.succ);
+      for (let i = 0; i < words; i++) succ[i] = cur[i];
+      this.codec.encodeAgainst(next, state, succ);
+      this.keyOf(next, succ);
       const high = this.key[0];
       const low = this.key[1];
       if (high === parentHigh && low === parentLow) continue;
       const owner = ownerOf(high, low, workers);
-      if ((owner === me && this.store.has(high, low)) || !this.sent.add(high, low)) continue;
-      if (this.verifyLeft > 0) this.verify(next);
-      this.outboxes[owner].push(this.succ, high, low, index, pos);
+      if (owner === me) {
+        const added = this.store.add(high, low, index, pos, depth + 1);
+        if (added < 0) continue;
+        if (this.verifyLeft > 0) this.verify(next);
+        this.checkNew(next, added * workers + me, depth + 1, succ, this.next, reported);
+      } else {
+        if (!this.sent.add(high, low)) continue;
+        if (this.verifyLeft > 0) this.verify(next);
+        this.outboxes[owner].push(succ, high, low, index, pos);
+      }
     }
     return generated;
   }

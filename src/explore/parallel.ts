@@ -1,12 +1,17 @@
 // A parallel breadth-first search (--workers N): N worker threads (explore/parallel-worker.ts),
 // each owning the packed states whose key hashes to it (its own visited set, parent links and
-// frontier), advance level by level; after each level the candidates each generated are handed
-// to their owners (Stern and Dill's hash-partitioned parallel Murphi, with a barrier per level).
+// frontier), advance level by level; after each level the candidates each generated for another
+// worker are handed to their owners (Stern and Dill's hash-partitioned parallel Murphi, with a
+// barrier per level), in one typed array per pair of workers. A worker stores the successors it
+// owns itself at once, checks them on the objects the model returned, and queues them for the
+// next level: with N workers only (N-1)/N of the successors are handed over.
 //
 // - Counts are exact: a state is stored once, by its owner; distinct, total and depth are the
 //   sequential search's.
-// - Counterexamples are shortest: every state of level d is stored before any of level d+1,
-//   and a violation found in a level ends the search after that level. Which of the shortest
+// - Counterexamples are shortest: every state of depth d is stored before the end of level d
+//   (a worker stores its own successors of depth d + 1 during level d, after every state of
+//   depth d it owns), the reports of a level are shown shallowest first, and a violation found
+//   in a level ends the search after that level. Which of the shortest
 //   runs is reported may differ from the sequential search's; it replays.
 // - Workers report what the engine's visitor must see (states violating an invariant, deadlocks,
 //   each worker's first state of each witness); the main thread decodes them and shows them to
@@ -23,9 +28,9 @@ import {
 
 export interface ParallelHooks {
   /** Shows a reported state to the engine's visitor; true stops the search. */
-  visit(state: unknown, index: number): boolean;
+  visit(state: unknown, index: number, depth: number): boolean;
   /** A deadlock candidate (nothing enabled, not final); true stops the search. */
-  deadlock(state: unknown, index: number): boolean;
+  deadlock(state: unknown, index: number, depth: number): boolean;
 }
 
 interface Channel {
@@ -101,6 +106,7 @@ export class ParallelSearch {
     const reported: Reported[] = [];
     let distinct = 0;
     let frontier = 0;
+    let deepest = 0;
     let storeBytes = 0;
     let error: Extract<FromWorker, { kind: 'error' }> | undefined;
     for (let me = 0; me < this.workers; me++) {
@@ -115,22 +121,24 @@ export class ParallelSearch {
       reported.push(...reply.reported);
       distinct += reply.distinct;
       frontier += reply.frontier;
+      deepest = Math.max(deepest, reply.deepest);
       storeBytes += reply.storeBytes;
       this.generated += reply.generated;
       if (reply.memoryCut) this.memoryCut = true;
     }
     if (error !== undefined) throw new ParallelModelError(error.message, error.at, error.action);
-    if (distinct > this.distinct) this.maxDepth = this.depth;
+    this.maxDepth = Math.max(this.maxDepth, deepest);
     this.distinct = distinct;
     this.frontier = frontier;
     this.storeBytes = storeBytes;
     this.inbox = Array.from({ length: this.workers }, (_, owner) => outboxes.map((o) => o[owner]).filter((b) => b !== undefined && b.length > 0));
-    if (this.inbox.every((b) => b.length === 0)) this.done = true;
-    // Reports in a deterministic order: by state index within the level.
-    reported.sort((a, b) => Number(a.deadlock) - Number(b.deadlock) || a.index - b.index);
+    if (frontier === 0 && this.inbox.every((b) => b.length === 0)) this.done = true;
+    // Reports in a deterministic order. States of this level and some of the next (a worker stores its own successors at once):
+    // shallower first, so the first violation shown is a shortest one.
+    reported.sort((a, b) => a.depth - b.depth || Number(a.deadlock) - Number(b.deadlock) || a.index - b.index);
     for (const r of reported) {
       const state = this.codec.decode(r.words);
-      if (r.deadlock ? hooks.deadlock(state, r.index) : hooks.visit(state, r.index)) return true;
+      if (r.deadlock ? hooks.deadlock(state, r.index, r.depth) : hooks.visit(state, r.index, r.depth)) return true;
     }
     return false;
   }
@@ -171,11 +179,6 @@ export class ParallelSearch {
       i = arrays[owner].parent[local];
     }
     return path.reverse();
-  }
-
-  /** Depth of a global state index (reported states only: the visitor asks at their level). */
-  get currentDepth(): number {
-    return this.depth;
   }
 
   private expect(me: number, kind: FromWorker['kind']): FromWorker {

@@ -243,7 +243,7 @@ export class Traversal {
   /** Depth of a stored state (in a parallel search: of one the visitor was shown). */
   depthOf(index: number): number {
     if (this.parallel !== undefined) return this.reportedDepth.get(index) ?? -1;
-    return this.store.depth[index];
+    return this.store.depthOf(index);
   }
 
   /** The codec of the packed path, or undefined on the object path (see SearchLimits.codec). */
@@ -471,12 +471,12 @@ export class Traversal {
     const parallel = this.parallel!;
     const initial = this.totalStates - parallel.generated;
     const hooks = {
-      visit: (state: unknown, index: number) => {
-        this.reportedDepth.set(index, parallel.currentDepth);
+      visit: (state: unknown, index: number, depth: number) => {
+        this.reportedDepth.set(index, depth);
         return this.visitor.visit(state, index) === true;
       },
-      deadlock: (state: unknown, index: number) => {
-        this.reportedDepth.set(index, parallel.currentDepth);
+      deadlock: (state: unknown, index: number, depth: number) => {
+        this.reportedDepth.set(index, depth);
         return this.visitor.expanding!(state, index, []);
       },
     };
@@ -523,15 +523,18 @@ export class Traversal {
     const parentHigh = this.fp[0];
     const parentLow = this.fp[1];
     const succ = this.succWords;
+    const cur = this.curWords;
+    const words = cur.length;
     const store = this.store;
-    const depth = store.depth[index] + 1;
+    const depth = store.depthOf(index) + 1;
     for (let pos = 0; pos < actions.length && !this.stopped; pos++) {
       this.atAction = pos;
       const next = model.step(state, actions[pos]);
       this.totalStates++;
       if (++this.tick >= CHECK_INTERVAL) this.periodic();
       if (next === state) continue;
-      succ.set(this.curWords);
+      // A loop, not succ.set(cur): a state is a few words, and the builtin's call costs more.
+      for (let i = 0; i < words; i++) succ[i] = cur[i];
       codec.encodeAgainst(next, state, succ);
       if (symmetric) this.packedKey(next, succ);
       else codec.key(succ, this.fp);
@@ -621,7 +624,7 @@ export class Traversal {
       this.stopped = true;
       return [];
     }
-    if (actions.length > 0 && this.store.depth[index] >= this.depthMax) {
+    if (actions.length > 0 && this.store.depthOf(index) >= this.depthMax) {
       this.noteDepthBoundary(state, index, actions);
       return [];
     }
@@ -648,7 +651,7 @@ export class Traversal {
       return -1;
     }
     const store = this.store;
-    const depth = store.depth[parent] + 1;
+    const depth = store.depthOf(parent) + 1;
     if (this.wantsEdges) {
       // The edge is seen before a new state is stored (with the index it is about to get), so
       // a step an engine rejects does not count its target as a distinct state.
@@ -663,7 +666,7 @@ export class Traversal {
       const inserted = store.insert(this.fp[0], this.fp[1], parent, k, depth);
       if (inserted < 0) {
         const existing = -inserted - 1;
-        if (store.depth[existing] <= depth || this.pruned.has(existing)) return -1;
+        if (store.depthOf(existing) <= depth || this.pruned.has(existing)) return -1;
         store.relink(existing, parent, k, depth);
         return existing;
       }
@@ -712,7 +715,7 @@ export class Traversal {
   private settleCutStates(): void {
     for (const { state, index } of this.cutStates) {
       if (this.boundsHit.has('depthMax')) break;
-      if (this.store.depth[index] < this.depthMax) continue;
+      if (this.store.depthOf(index) < this.depthMax) continue;
       if (this.hasNewSuccessor(state, this.model.actions(state))) this.boundsHit.add('depthMax');
     }
   }
