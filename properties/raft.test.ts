@@ -18,10 +18,11 @@ import { checkRefinement } from '../src/explore/refinement.ts';
 import { appendOnlyLog, committedLog } from '../models/raft/log-spec.ts';
 import { applyLog, mergeEntries, raft, raftDefinition, RAFT_DEFAULTS, type Entry, type RaftState } from '../models/raft/index.ts';
 import { raftServer, type Bugs } from '../models/raft/server.ts';
+import { commitMonotone, leaderAppendOnly, termMonotone } from '../models/raft/invariants.ts';
 
 const NO_BUGS: Bugs = {
   commitByCounting: false, voteWithoutLogCheck: false, votedForNotPersisted: false, noPrevLogCheck: false,
-  noStepDown: false, noClientDedup: false, localReads: false, changeBeforeNoop: false, appendAtCommit: false,
+  noStepDown: false, noClientDedup: false, localReads: false, changeBeforeNoop: false, appendAtCommit: false, commitFromAnyAppend: false,
 };
 
 const traces = join(import.meta.dirname, '..', 'traces', 'raft');
@@ -57,6 +58,16 @@ describe('Raft keeps its safety properties', () => {
     expect(o.verdict).not.toMatch(/vacuous/);
   }, 120_000);
 
+  it('the step invariants name the server and values: a term that goes down, a commitIndex that goes down, a leader that rewrites its log', () => {
+    const model = raft(RAFT_DEFAULTS);
+    const s0 = model.init[0];
+    const timeout = model.actions(s0).find((a) => a.kind === 'timeout' && a.node === 'n1')!;
+    const s1 = model.step(s0, timeout);
+    // The same step backwards: n1's term from 1 to 0.
+    expect(termMonotone.check(s1, timeout, s0)).toBe('n1\'s currentTerm went down from 1 to 0');
+    expect([termMonotone.check(s0, timeout, s1), commitMonotone.check(s0, timeout, s1), leaderAppendOnly.check(s0, timeout, s1)]).toEqual([undefined, undefined, undefined]);
+  });
+
   it('a delayed AppendEntries whose entries all match does not truncate the log; a conflicting one truncates from the conflict', () => {
     const e = (term: number, value: number): Entry => ({ term, cmd: { kind: 'request', client: 0, seq: value, op: { kind: 'write', value } } });
     const log = [e(1, 1), e(1, 2), e(2, 3)];
@@ -81,6 +92,7 @@ describe('Raft planted bugs are found by BFS with their shortest counterexample,
     ['no-client-dedup', 'AppliedOnce', 10, 'n1 applied request 0 of client 0 twice'],
     ['stale-local-read', 'Linearizable', 10, undefined],
     ['append-at-commit-index', 'LeaderAppendOnly', 4, 'n1, leader of term 1, overwrote with 1:write(1) its entry 1:noop at index 1'],
+    ['commit-index-goes-back', 'CommitMonotone', 8, 'n2\'s commitIndex went down from 1 to 0 in term 1'],
   ])('%s breaks %s in %i steps', (variant, property, steps, message) => {
     const model = instantiate(raftDefinition, variant).model;
     const v = explore(model).violations[0];
@@ -103,6 +115,7 @@ describe('Raft planted bugs are found by BFS with their shortest counterexample,
     ['membership-before-noop-electionsafety', 'ElectionSafety', 39],
     ['membership-before-noop-leadercompleteness', 'LeaderCompleteness', 34],
     ['append-at-commit-index-leaderappendonly', 'LeaderAppendOnly', 4],
+    ['commit-index-goes-back-commitmonotone', 'CommitMonotone', 8],
   ])('the saved trace %s replays to its %s violation in %i steps', (name, property, steps) => {
     const file = join(traces, `${name}.json`);
     const trace = loadTrace(file);

@@ -47,10 +47,32 @@ describe('step invariants are checked by every engine', () => {
     expect(explore(counter(false), { strategy: 'dfs', depthMax: 3 })).toMatchObject({ status: 'bounded', boundsHit: ['depthMax'] });
   });
 
-  it('an expected step-invariant violation is recorded and the search goes on past it, without expanding the state the step reached', () => {
+  it('an expected step-invariant violation is recorded and the search goes on past it, without following the breaking step', () => {
     const r = explore(counter(true), { expectViolationOf: ['OnlyGrowsOrWraps'] });
     expect(r.violations.map((v) => [v.property, v.steps])).toEqual([['OnlyGrowsOrWraps', 3]]);
     expect(r).toMatchObject({ status: 'violation', distinctStates: 4 });
+  });
+
+  it('a state first reached by a breaking step is still explored when another step reaches it: what lies only behind it is not hidden', () => {
+    // x counts 0..8 by `inc`; `jump` takes 0 to 5 at once (breaking OnlyIncrements); `Bad`
+    // fails at x = bad, which the run 0, 1, ..., 8 reaches without breaking anything.
+    const jumper = (bad: number): Model<number, 'inc' | 'jump'> => ({
+      init: [0],
+      actions: (x) => [...(x < 8 ? ['inc' as const] : []), ...(x === 0 ? ['jump' as const] : [])],
+      step: (x, a) => (a === 'inc' ? x + 1 : 5),
+      invariants: [{ name: 'Bad', check: (x) => (x === bad ? `x = ${bad}` : undefined) }],
+      stepInvariants: [{ name: 'OnlyIncrements', check: (b, a, x) => (x === b + 1 ? undefined : `${a} took x from ${b} to ${x}`) }],
+      sometimes: [],
+      describe: (a) => a,
+      isFinal: () => true,
+    });
+    for (const bad of [5, 7]) {
+      const expected = explore(jumper(bad), { expectViolationOf: ['OnlyIncrements'] });
+      expect(expected.violations.map((v) => [v.property, v.steps])).toEqual([['OnlyIncrements', 1], ['Bad', bad]]);
+      const all = explore(jumper(bad), { continueAfterViolation: true });
+      expect(all.violations.map((v) => [v.property, v.steps])).toEqual([['OnlyIncrements', 1], ['Bad', bad]]);
+    }
+    expect(explore(jumper(-1), { continueAfterViolation: true })).toMatchObject({ status: 'violation', distinctStates: 9 });
   });
 
   it('simulation and fast-check schedules stop at the breaking step', () => {

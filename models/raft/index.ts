@@ -61,7 +61,7 @@ import { actorSystem, type ActorModel, type ClientScript, type SystemAction } fr
 import { linearizableHistory, registerSpec } from '../../src/history/index.ts';
 import { raftServer, type Bugs, type Durable, type Msg, type Op, type Res, type Server } from './server.ts';
 import { appendOnlyLog, committedLog } from './log-spec.ts';
-import { describeEntry, leaderAppendOnly, raftInvariants, raftWitnesses, views, type RaftState } from './invariants.ts';
+import { commitMonotone, describeEntry, leaderAppendOnly, raftInvariants, termMonotone, raftWitnesses, views, type RaftState } from './invariants.ts';
 
 export type { RaftState } from './invariants.ts';
 export { applyLog, mergeEntries } from './server.ts';
@@ -77,7 +77,8 @@ export type RaftVariant =
   | 'stale-local-read'
   | 'commit-by-counting'
   | 'membership-before-noop'
-  | 'append-at-commit-index';
+  | 'append-at-commit-index'
+  | 'commit-index-goes-back';
 
 const VARIANTS: readonly RaftVariant[] = [
   'default',
@@ -90,6 +91,7 @@ const VARIANTS: readonly RaftVariant[] = [
   'commit-by-counting',
   'membership-before-noop',
   'append-at-commit-index',
+  'commit-index-goes-back',
 ];
 
 function describeMessage(m: Msg): string {
@@ -136,6 +138,7 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
     localReads: variant === 'stale-local-read',
     changeBeforeNoop: variant === 'membership-before-noop',
     appendAtCommit: variant === 'append-at-commit-index',
+    commitFromAnyAppend: variant === 'commit-index-goes-back',
   };
   const ids = Array.from({ length: params.servers }, (_, k) => `n${k + 1}`);
   const server = { termsMax: params.termsMax, noop: params.noop === 1, notices: params.notices === 1, replyStep: params.replyStep === 1, readIndex: params.reads === 1, bugs };
@@ -155,7 +158,7 @@ export function raft(params: Params, variant: RaftVariant = 'default'): ActorMod
     faults: { dropsMax: params.dropsMax, duplicatesMax: params.duplicatesMax, crashesMax: params.crashesMax, partitionsMax: params.partitionsMax },
     clients,
     invariants: [...raftInvariants(!bugs.noClientDedup), linearizableHistory(registerSpec(0), 'Linearizable')],
-    stepInvariants: [leaderAppendOnly],
+    stepInvariants: [leaderAppendOnly, termMonotone, commitMonotone],
     sometimes: raftWitnesses({
       requests: params.requestsMax > 0,
       retries: params.retriesMax > 0 && params.requestsMax > 0,
@@ -310,6 +313,14 @@ export const raftVariants: readonly VariantSpec[] = [
     description: 'bug: a leader puts a client request just past its commitIndex instead of at the end of its log, overwriting its own uncommitted entries (here the no-op of its term)',
     expect: { status: 'violation', property: 'LeaderAppendOnly' },
     params: { noop: 1 },
+  },
+  {
+    name: 'commit-index-goes-back',
+    description: 'bug: a follower takes the commit of every AppendEntries, so a delayed one lowers its commitIndex (Figure 2: it increases monotonically)',
+    expect: { status: 'violation', property: 'CommitMonotone' },
+    // The leader tells the followers its commit at once, so a follower can get two
+    // AppendEntries with different commits, the older one late.
+    params: { notices: 1 },
   },
 ];
 

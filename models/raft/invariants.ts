@@ -192,6 +192,30 @@ export const leaderAppendOnly: StepInvariant<RaftState, SystemAction<Msg>> = {
   },
 };
 
+/** Figure 2: currentTerm "increases monotonically": no step lowers a server's term (it is
+ * durable, so this holds across crashes too). */
+export const termMonotone: StepInvariant<RaftState, SystemAction<Msg>> = {
+  name: 'TermMonotone',
+  check: (before, _action, after) => {
+    const [b, a] = [views(before), views(after)];
+    const k = a.findIndex((v, i) => v.d.term < b[i].d.term);
+    return k < 0 ? undefined : `${a[k].id}'s currentTerm went down from ${b[k].d.term} to ${a[k].d.term}`;
+  },
+};
+
+/** Figure 2: commitIndex "increases monotonically" while a server runs (it is volatile: a
+ * restarted server starts again from 0). */
+export const commitMonotone: StepInvariant<RaftState, SystemAction<Msg>> = {
+  name: 'CommitMonotone',
+  check: (before, _action, after) => {
+    for (let i = 0; i < after.nodes.length; i++) {
+      const [b, a] = [before.nodes[i].state, after.nodes[i].state];
+      if (b !== undefined && a !== undefined && a.commit < b.commit) return `n${i + 1}'s commitIndex went down from ${b.commit} to ${a.commit} in term ${a.term}`;
+    }
+    return undefined;
+  },
+};
+
 /** A client whose request timed out resends it to a leader that has already applied it: the
  * leader answers from its client table instead of appending it again (thesis §6.3). */
 function dedupPending(s: RaftState): boolean {

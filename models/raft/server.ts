@@ -133,6 +133,9 @@ export interface Bugs {
    * log, overwriting its own uncommitted entries (lastApplied or commitIndex taken for the
    * last log index). */
   readonly appendAtCommit: boolean;
+  /** A follower takes the leader's commit from every AppendEntries, also a delayed one that
+   * carries a lower commit than it already has. */
+  readonly commitFromAnyAppend: boolean;
 }
 
 export interface ServerConfig {
@@ -289,7 +292,8 @@ export function raftServer(cfg: ServerConfig): NodeSpec<Server, Msg, Durable, Op
     const prev = Math.min(m.prevIndex, r.log.length);
     const log = mergeEntries(r.log, prev, m.entries);
     const last = prev + m.entries.length;
-    const commit = Math.max(r.commit, Math.min(m.commit, last));
+    const learned = Math.min(m.commit, last);
+    const commit = bugs.commitFromAnyAppend ? learned : Math.max(r.commit, learned);
     return done(before, { ...r, log, commit }, [reply(true, last)]);
   };
 

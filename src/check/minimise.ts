@@ -11,9 +11,9 @@
 // when fast-check found another route to the same property.
 
 import type { AnyCompleteModel } from '../core/model.ts';
-import { brokenByStep } from '../core/model.ts';
+import { brokenByStep, brokenIn } from '../core/model.ts';
 import { canonicalJson } from '../core/data.ts';
-import { brokenInvariant, runSchedule, type Schedule, type ScheduleFailure } from './schedule.ts';
+import { runSchedule, type Schedule, type ScheduleFailure } from './schedule.ts';
 
 export interface Minimised {
   readonly failure: ScheduleFailure;
@@ -62,7 +62,7 @@ function replayKeys(
   let state = model.init[0];
   const taken: string[] = [];
   const schedule: number[] = [];
-  if (brokenInvariant(model, state) !== undefined) return undefined;
+  if (brokenIn(model, state) !== undefined) return undefined;
   for (const key of keys) {
     const actions = model.actions(state);
     const index = actions.findIndex((a) => canonicalJson(a) === key);

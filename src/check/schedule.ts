@@ -157,8 +157,6 @@ function indices(actions: readonly unknown[], keep: (a: unknown) => boolean): nu
   return out;
 }
 
-/** The first invariant `state` breaks, in the model's order (the property a failure names). */
-export const brokenInvariant = brokenIn;
 
 export interface ScheduleFailure {
   readonly property: string;
@@ -201,7 +199,7 @@ export function runSchedule(
     const run = { initIndex: 0, init: model.init[0], steps };
     return { run, schedule: taken, failure: { property, kind, message, run, schedule: taken }, witnesses: [...seen] };
   };
-  let bad = brokenInvariant(model, state);
+  let bad = brokenIn(model, state);
   if (bad !== undefined) return fail(bad.name, 'invariant', bad.message);
   observe(state);
   let last: string | undefined;

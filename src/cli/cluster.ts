@@ -130,7 +130,7 @@ function printSummary(report: CampaignReport, html: string | undefined): void {
   const counts = outcomeCounts(report.operations);
   const d = report.durations;
   console.log(`${o.system} ${o.workload}${o.reads ? ` (${o.reads} reads)` : ''}, ${report.nodes.length} nodes, ${o.workers} clients, seed ${o.seed}, nemesis ${o.nemesis.join(',') || 'none'}`);
-  console.log(`  ${report.operations.length} operations: ${counts.ok} ok, ${counts.fail} fail, ${counts.info} info; ${report.faults.length} faults${report.faultsSkipped > 0 ? ` (${report.faultsSkipped} more scheduled but not injected: the workload reached --ops-max first)` : ''}`);
+  console.log(`  ${report.operations.length} operations: ${counts.ok} ok, ${counts.fail} fail, ${counts.info} info; ${report.faults.length} faults${report.faultsSkipped > 0 ? ` (${report.faultsSkipped} more scheduled but not injected: the workload ended first)` : ''}`);
   console.log(`  start ${(d.startMs / 1000).toFixed(1)} s, workload ${(d.runMs / 1000).toFixed(1)} s, recovery ${(d.recoverMs / 1000).toFixed(1)} s, check ${(d.checkMs / 1000).toFixed(2)} s, total ${(d.totalMs / 1000).toFixed(1)} s`);
   for (const c of report.checks) {
     const note = c.promised === false ? ` (not promised by ${o.system})` : '';

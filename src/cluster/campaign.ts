@@ -55,7 +55,8 @@ export interface CampaignReport {
   readonly nodes: readonly string[];
   readonly operations: readonly RecordedOperation<unknown, unknown>[];
   readonly faults: readonly FaultEpisode[];
-  /** Faults of the schedule never injected because the workload ended first (opsMax). */
+  /** Faults of the schedule never injected because the workload ended first (opsMax, or a
+   * fault due in the last moments of the run). */
   readonly faultsSkipped: number;
   readonly checks: readonly CheckOutcome[];
   readonly durations: { readonly startMs: number; readonly runMs: number; readonly recoverMs: number; readonly finalMs: number; readonly checkMs: number; readonly totalMs: number };
@@ -115,7 +116,7 @@ export async function runCampaign<Op, Res>(options: CampaignOptions, startedAt: 
     runMs = recorder.now() - recorderStart;
     log(`workload: ${recorder.operations.length} operations in ${(runMs / 1000).toFixed(1)} s`);
     faultsSkipped = schedule.length - nemesis.episodes.length;
-    if (faultsSkipped > 0) log(`nemesis: ${faultsSkipped} of ${schedule.length} scheduled faults not injected: the workload reached --ops-max before them`);
+    if (faultsSkipped > 0) log(`nemesis: ${faultsSkipped} of ${schedule.length} scheduled faults not injected: the workload ended before them (--ops-max)`);
     const recovering = performance.now();
     await plan.cluster.recover();
     recoverMs = performance.now() - recovering;

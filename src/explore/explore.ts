@@ -91,8 +91,6 @@ export class Exploration implements SearchJob<ExploreResult> {
   private readonly witnessAt: number[];
   /** Violations in the order found: at most one of the expected property, then whatever
    * stopped the search. */
-  /** Set by a step that broke an expected step invariant, for the state it reaches. */
-  private pruneTarget = false;
   private readonly found: { property: string; kind: 'invariant' | 'deadlock'; message: string; index: number; k?: number }[] = [];
 
   constructor(
@@ -111,10 +109,10 @@ export class Exploration implements SearchJob<ExploreResult> {
 
   /** A step invariant broken by the step `k` of state `from` is reported with the path to
    * `from` and that step; under BFS the first edge found breaking a property is a shortest one.
-   * Past an expected violation the search goes on, and the state the step reaches is not
-   * expanded if this step found it (as a state breaking an expected invariant is not). */
-  private checkStep(before: unknown, action: unknown, after: unknown, from: number, k: number): boolean {
-    this.pruneTarget = false;
+   * Past an expected violation the search goes on without following the breaking step (as it
+   * does not expand a state that breaks an expected invariant): its target is stored only if
+   * another step reaches it, and then checked as any state. */
+  private checkStep(before: unknown, action: unknown, after: unknown, from: number, k: number): boolean | 'skip' {
     let failed: { property: string; message: string }[] | undefined;
     for (const inv of this.model.stepInvariants) {
       const message = inv.check(before, action, after);
@@ -122,15 +120,10 @@ export class Exploration implements SearchJob<ExploreResult> {
     }
     if (failed === undefined) return false;
     const recorded = this.record(failed, from, k);
-    // As a state that breaks an expected invariant, the state this step reaches is not
-    // expanded when it is new (the edge is seen just before the state is stored).
-    this.pruneTarget = recorded === 'prune';
-    return recorded === true;
+    return recorded === 'prune' ? 'skip' : recorded;
   }
 
   private checkNewState(state: unknown, index: number): boolean | 'prune' {
-    const viaBrokenStep = this.pruneTarget;
-    this.pruneTarget = false;
     let failed: { property: string; message: string }[] | undefined;
     for (const inv of this.model.invariants) {
       const message = inv.check(state);
@@ -140,10 +133,7 @@ export class Exploration implements SearchJob<ExploreResult> {
     for (let w = 0; w < witnesses.length; w++) {
       if (this.witnessAt[w] < 0 && witnesses[w].holds(state)) this.witnessAt[w] = index;
     }
-    if (failed === undefined) return viaBrokenStep ? 'prune' : false;
-    // Reached by a step that broke an expected step invariant: what else the step broke is
-    // part of the same violation (as for a state that breaks an expected invariant and others).
-    if (viaBrokenStep) return 'prune';
+    if (failed === undefined) return false;
     return this.record(failed, index);
   }
 

@@ -17,7 +17,9 @@
 //   each worker's first state of each witness); the main thread decodes them and shows them to
 //   the visitor, so expectations, pruning and reports are the explorer's own.
 // - Bounds are checked between levels (a level is not cut halfway): a statesMax bound may be
-//   passed by up to one level's new states; depthMax is not supported here.
+//   passed by up to two levels' new states (a worker stores the successors it owns at once,
+//   so some of the next level's are in before the bound is looked at); depthMax is not
+//   supported here.
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Codec } from '../core/codec.ts';

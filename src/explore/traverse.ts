@@ -103,8 +103,9 @@ export interface Visitor {
    * nothing; for a new state, the index it gets once stored, after this call), or -1 when a
    * bound kept it out of the store. Engines that ask for edges pay for a lookup of every
    * successor's index; depth-first under a depth bound, the edges of a state re-expanded
-   * (found again by a shorter path) are seen again. */
-  edge?(from: number, k: number, action: unknown, next: unknown, to: number, fromState: unknown): boolean;
+   * (found again by a shorter path) are seen again. `'skip'`: the search goes on but does not
+   * follow this step (a new target is not stored through it; another step may reach it). */
+  edge?(from: number, k: number, action: unknown, next: unknown, to: number, fromState: unknown): boolean | 'skip';
 }
 
 /** Successors generated between looks at the clock (time limit, slices, progress, memory). */
@@ -223,7 +224,7 @@ export class Traversal {
     const limits = this.limits;
     // A state graph up to symmetry has lassos that close only up to a renaming: they would not
     // replay as they are, so liveness and refinement keep the states themselves.
-    if (limits.symmetry === true && this.wantsEdges) throw new InputError('--symmetry applies to safety checks (a variant or a safety scenario), not to liveness or refinement');
+    if (limits.symmetry === true && this.wantsEdges) throw new InputError('--symmetry applies to safety checks (a variant or a safety scenario) of models without step invariants, not to liveness or refinement');
     if (this.workers <= 1) return;
     if (this.codec === undefined) throw new InputError('--workers needs a model that declares a schema, searched breadth-first without a state graph (check of a variant or a safety scenario)');
     if (limits.modelSource === undefined) throw new InputError('--workers needs a model a worker thread can rebuild (the registry\'s models)');
@@ -638,12 +639,12 @@ export class Traversal {
     // A step that changes nothing yields the parent itself, which is stored: no need to hash
     // it or look it up.
     if (next === parentState) {
-      if (this.wantsEdges && this.visitor.edge!(parent, k, action, next, parent, parentState)) this.stopped = true;
+      if (this.wantsEdges) this.edgeTo(parent, k, action, next, parent, parentState);
       return -1;
     }
     this.fingerprint(next);
     if (parent === this.remembered && this.fp[0] === this.rememberedHigh && this.fp[1] === this.rememberedLow) {
-      if (this.wantsEdges && this.visitor.edge!(parent, k, action, next, parent, parentState)) this.stopped = true;
+      if (this.wantsEdges) this.edgeTo(parent, k, action, next, parent, parentState);
       return -1;
     }
     if (this.atStatesMax()) {
@@ -656,8 +657,8 @@ export class Traversal {
       // The edge is seen before a new state is stored (with the index it is about to get), so
       // a step an engine rejects does not count its target as a distinct state.
       const existing = store.find(this.fp[0], this.fp[1]);
-      this.edgeTo(parent, k, action, next, existing >= 0 ? existing : store.size, parentState);
-      if (this.stopped) return -1;
+      const skip = this.edgeTo(parent, k, action, next, existing >= 0 ? existing : store.size, parentState);
+      if (this.stopped || skip) return -1;
       if (existing < 0) return this.visitNew(next, store.insert(this.fp[0], this.fp[1], parent, k, depth), depth);
       // Depth-first under a depth bound, a state found again by a shorter path is re-expanded.
       if (!revisitShallower || this.depthMax === Infinity) return -1;
@@ -677,8 +678,11 @@ export class Traversal {
     return added < 0 ? -1 : this.visitNew(next, added, depth);
   }
 
-  private edgeTo(from: number, k: number, action: unknown, next: unknown, to: number, fromState: unknown): void {
-    if (this.visitor.edge!(from, k, action, next, to, fromState)) this.stopped = true;
+  /** Shows the visitor an edge; true when it asked not to follow it. */
+  private edgeTo(from: number, k: number, action: unknown, next: unknown, to: number, fromState: unknown): boolean {
+    const seen = this.visitor.edge!(from, k, action, next, to, fromState);
+    if (seen === true) this.stopped = true;
+    return seen === 'skip';
   }
 
   private visitNew(next: unknown, index: number, depth: number): number {
