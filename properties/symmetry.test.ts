@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { explore } from '../src/explore/explore.ts';
-import { withDefaults, type Model } from '../src/core/model.ts';
+import { withDefaults, type Model, type ModelDefinition } from '../src/core/model.ts';
 import { canonicalJson } from '../src/core/data.ts';
 import { Canonicalizer } from '../src/explore/symmetry.ts';
 import { Codec } from '../src/core/codec.ts';
@@ -68,6 +68,16 @@ function bruteForceOrbits<S, A>(model: Model<S, A>): number {
   return names.size;
 }
 
+/** The faithful model at `given` explored with and without symmetry: it holds, and its orbit
+ * count is the brute-force one. Returns [distinct states, orbits]. */
+function orbitsAgainstBruteForce(def: ModelDefinition, given: Record<string, number>): number[] {
+  const model = def.create(resolveParams(def, given), 'default');
+  const r = explore(model, { symmetry: true });
+  expect(r.status).toBe('holds');
+  expect(r.distinctStates).toBe(bruteForceOrbits(model));
+  return [explore(model).distinctStates, r.distinctStates];
+}
+
 describe('symmetry reduction', () => {
   it('TwoPhase with 1 to 5 RMs explores exactly as many orbits as a brute-force count over the full state space finds', () => {
     const counts: number[] = [];
@@ -84,31 +94,16 @@ describe('symmetry reduction', () => {
   });
 
   it('2PC with its participants interchangeable explores exactly the brute-force number of orbits', () => {
-    const counts: number[][] = [];
-    for (const [participants, crashesMax] of [[2, 1], [2, 2]]) {
-      const model = twoPcDefinition.create(resolveParams(twoPcDefinition, { participants, crashesMax }), 'default');
-      const r = explore(model, { symmetry: true });
-      expect(r.status).toBe('holds');
-      expect(r.distinctStates).toBe(bruteForceOrbits(model));
-      counts.push([explore(model).distinctStates, r.distinctStates]);
-    }
+    const counts = [{ participants: 2, crashesMax: 1 }, { participants: 2, crashesMax: 2 }].map((given) => orbitsAgainstBruteForce(twoPcDefinition, given));
     expect(counts).toEqual([[10460, 5300], [23474, 11878]]);
   }, 120_000);
 
   it('3PC with its participants interchangeable explores exactly the brute-force number of orbits', () => {
-    const counts: number[][] = [];
     const rows: Record<string, number>[] = [
       { participants: 3, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
       { participants: 2, network: 1, duplicatesMax: 1, partitionsMax: 0, crashesMax: 1, crashCoordinatorOnly: 1 },
     ];
-    for (const given of rows) {
-      const model = threePcDefinition.create(resolveParams(threePcDefinition, given), 'default');
-      const r = explore(model, { symmetry: true });
-      expect(r.status).toBe('holds');
-      expect(r.distinctStates).toBe(bruteForceOrbits(model));
-      counts.push([explore(model).distinctStates, r.distinctStates]);
-    }
-    expect(counts).toEqual([[36_897, 6_728], [10_891, 5_512]]);
+    expect(rows.map((given) => orbitsAgainstBruteForce(threePcDefinition, given))).toEqual([[36_897, 6_728], [10_891, 5_512]]);
   }, 240_000);
 
   it('sorting by the key first names the same orbits as trying every order of the ids', () => {

@@ -24,7 +24,7 @@ import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, typ
 import { updateAt } from '../../src/core/data.ts';
 import { actorSystemSchema, schema, type Schema } from '../../src/core/schema.ts';
 import {
-  boundRetransmission, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, describeMsg, everyoneDecided,
+  boundRetransmission, commitCopiesMax, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, describeMsg, everyoneDecided,
   faultBudget, participantIds, participantSymmetry, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from '../twopc/index.ts';
 
@@ -284,7 +284,7 @@ export function threePcSchema(params: Params, ids: readonly string[]): Schema {
     durable: (i) => (i === 0 ? schema.record({ decision: schema.enum('commit', 'abort', 'precommit') }) : participant),
     timers: ['docommit-wait', 'precommit-wait', 'preack', 'resend', 'vote'],
     msg,
-    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + params.crashesMax + 2 * params.duplicatesMax,
+    copiesMax: commitCopiesMax(params),
     dropsMax: params.dropsMax,
     duplicatesMax: params.duplicatesMax,
     crashesMax: params.crashesMax,

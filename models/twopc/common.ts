@@ -145,6 +145,14 @@ export function commitNetwork(p: Readonly<Record<string, number>>): NetworkSeman
   return p.network === 1 ? 'unordered' : 'set';
 }
 
+/** Copies of one message in flight the schemas of 2PC and 3PC allow: 1 on the set network; on
+ * the unordered one 3 + crashesMax + 2 * duplicatesMax (a restarted coordinator re-sends its
+ * decision, and each duplicate may copy a copy). Room to spare, not a proof: a state past it is
+ * a model error naming the field. */
+export function commitCopiesMax(p: Readonly<Record<string, number>>): number {
+  return commitNetwork(p) === 'set' ? 1 : 3 + p.crashesMax + 2 * p.duplicatesMax;
+}
+
 /** The retransmission timer, `resend` at the coordinator in both 2PC and 3PC. */
 const RESEND = 'resend';
 

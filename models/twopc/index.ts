@@ -15,7 +15,7 @@ import { actorSystem, type ActorModel, type HandlerResult, type NodeContext, typ
 import { updateAt } from '../../src/core/data.ts';
 import { actorSystemSchema, schema, type Schema } from '../../src/core/schema.ts';
 import {
-  boundRetransmission, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, everyoneDecided, faultBudget,
+  boundRetransmission, commitCopiesMax, commitNetwork, COORDINATOR, commitInvariants, commitParams, commitWitnesses, everyoneDecided, faultBudget,
   participantIds, participantSymmetry, recordDecision, toTCommit, type Decision, type ParticipantView,
 } from './common.ts';
 
@@ -256,7 +256,7 @@ export function twoPcSchema(params: Params, ids: readonly string[]): Schema {
     durable: (i) => (i === 0 ? schema.record({ decision: DECISION }) : participant),
     timers: ['decision', 'resend', 'vote'],
     msg,
-    copiesMax: commitNetwork(params) === 'set' ? 1 : 3 + params.crashesMax + 2 * params.duplicatesMax,
+    copiesMax: commitCopiesMax(params),
     dropsMax: params.dropsMax,
     duplicatesMax: params.duplicatesMax,
     crashesMax: params.crashesMax,
